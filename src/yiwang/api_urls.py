@@ -1,0 +1,25 @@
+"""The API router. Each app registers its viewsets in its ``api.py``
+through ``register(router)``; this module calls them in app order."""
+
+from importlib import import_module
+
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import APIRootView, DefaultRouter
+
+
+class PublicAPIRootView(APIRootView):
+    """The API root lists the endpoints to anyone; each endpoint decides who may use it."""
+
+    permission_classes = [AllowAny]
+
+
+class Router(DefaultRouter):
+    APIRootView = PublicAPIRootView
+
+
+router = Router(trailing_slash=True)
+
+for app in ("core", "regions", "accounts", "catalog"):
+    module = import_module(f"yiwang.{app}.api")
+    if hasattr(module, "register"):
+        module.register(router)

@@ -1,0 +1,122 @@
+"""Queries worth naming: the three lists, what a hall offers, the current guide.
+
+Other apps read the catalog through these (the cases app: ``published_version``
+to pin the version a case is applied under; search: ``published_versions``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from .codesets import Level
+from .models import GuideStatus, GuideVersion, ItemLevel, LevelStatus, ServiceItem
+
+
+def items() -> QuerySet[ServiceItem]:
+    """All items with their department."""
+    return ServiceItem.objects.select_related("department")
+
+
+def active_items() -> QuerySet[ServiceItem]:
+    return items().filter(is_active=True)
+
+
+def published_versions() -> QuerySet[GuideVersion]:
+    """The current published guide of every item (at most one per item)."""
+    return GuideVersion.objects.filter(status=GuideStatus.PUBLISHED).select_related(
+        "item", "item__department"
+    )
+
+
+def published_version(item: ServiceItem) -> GuideVersion | None:
+    """The guide a new case is applied under (None when none is published)."""
+    return (
+        GuideVersion.objects.filter(item=item, status=GuideStatus.PUBLISHED)
+        .prefetch_related("materials", "steps")
+        .first()
+    )
+
+
+def latest_version(item: ServiceItem) -> GuideVersion | None:
+    return item.versions.order_by("-number").first()
+
+
+def open_version(item: ServiceItem) -> GuideVersion | None:
+    """The draft or the version in review, if any (at most one)."""
+    return item.versions.filter(status__in=[GuideStatus.DRAFT, GuideStatus.REVIEW]).first()
+
+
+def with_published_guide(qs: QuerySet[ServiceItem] | None = None) -> QuerySet[ServiceItem]:
+    qs = items() if qs is None else qs
+    return qs.prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=GuideVersion.objects.filter(status=GuideStatus.PUBLISHED),
+            to_attr="published_versions",
+        )
+    )
+
+
+def items_for_level(level: str) -> QuerySet[ServiceItem]:
+    """The county, town or village list: active items with an approved entry
+    for ``level``. A village entry still waiting for county approval does not
+    count (准入制)."""
+    approved = ItemLevel.objects.filter(
+        item=OuterRef("pk"), level=level, status=LevelStatus.APPROVED
+    )
+    return active_items().filter(Exists(approved))
+
+
+def offered_at_level(item: ServiceItem, level: str) -> bool:
+    """True when the item is on the ``level`` list (for a village: approved)."""
+    return (
+        item.is_active
+        and ItemLevel.objects.filter(item=item, level=level, status=LevelStatus.APPROVED).exists()
+    )
+
+
+def items_for_hall(hall) -> QuerySet[ServiceItem]:
+    """Items a hall offers: those assigned to it that are on the list of the
+    hall's level (a village room offers only admitted items)."""
+    level = hall.region.level
+    return items_for_level(level).filter(halls=hall)
+
+
+def village_requests() -> QuerySet[ItemLevel]:
+    """The admission queue (准入) for county catalog administrators."""
+    return (
+        ItemLevel.objects.filter(level=Level.VILLAGE, status=LevelStatus.REQUESTED)
+        .select_related("item", "item__department", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def stats() -> dict:
+    from django.db.models import Count
+
+    by_status = dict(
+        GuideVersion.objects.values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    by_type = dict(
+        ServiceItem.objects.values_list("item_type")
+        .annotate(n=Count("id"))
+        .values_list("item_type", "n")
+    )
+    by_level = dict(
+        ItemLevel.objects.filter(status=LevelStatus.APPROVED)
+        .values_list("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    return {
+        "items": ServiceItem.objects.count(),
+        "departments": ServiceItem.objects.values("department").distinct().count(),
+        "versions_by_status": by_status,
+        "items_by_type": by_type,
+        "items_by_level": by_level,
+        "village_requests": village_requests().count(),
+        "items_with_code_issues": ServiceItem.objects.exclude(code_issues=[]).count(),
+        "generated_versions": GuideVersion.objects.filter(is_generated=True).count(),
+    }

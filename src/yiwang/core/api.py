@@ -1,0 +1,94 @@
+"""API plumbing shared by every app: the one error format, and the core routes.
+
+Every error body is ``{"code": str, "message": str, "fields": {name: [str]}}``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from .errors import ServiceError
+
+_DEFAULT_MESSAGES = {
+    "not_found": gettext_noop("未找到。"),
+    "not_authenticated": gettext_noop("请先登录。"),
+    "authentication_failed": gettext_noop("身份验证失败。"),
+    "permission_denied": gettext_noop("没有权限执行此操作。"),
+    "method_not_allowed": gettext_noop("不支持该请求方法。"),
+    "throttled": gettext_noop("请求过于频繁，请稍后再试。"),
+    "parse_error": gettext_noop("请求格式有误。"),
+    "unsupported_media_type": gettext_noop("不支持的内容类型。"),
+    "not_acceptable": gettext_noop("无法提供所请求的内容格式。"),
+}
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _flatten(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _flatten(value)]
+    return [str(detail)]
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"code": code, "message": str(message), "fields": fields or {}}
+
+
+def error_response(exc: ServiceError) -> Response:
+    """A service error as an API response (for views that catch it themselves)."""
+    return Response(exc.as_dict(), status=exc.status)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        return error_response(exc)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: let Django report it as a 500
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = {str(name): _flatten(value) for name, value in detail.items()}
+        else:
+            fields = {"non_field_errors": _flatten(detail)}
+        first = next(iter(fields.values()), [""])
+        first = first[0] if first else ""
+        message = (
+            _("提交的数据有误：%(first)s") % {"first": first} if first else _("提交的数据有误。")
+        )
+        return Response(
+            error_body("invalid", message, fields), status=exc.status_code, headers=headers
+        )
+
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else "error"
+    if exc.status_code == status.HTTP_404_NOT_FOUND:
+        code = "not_found"
+    message = (
+        _(_DEFAULT_MESSAGES[code]) if code in _DEFAULT_MESSAGES else " ".join(_flatten(exc.detail))
+    )
+    return Response(error_body(code, message), status=exc.status_code, headers=headers)
+
+
+def register(router):
+    """Core routes (search and others add theirs here)."""

@@ -1,0 +1,40 @@
+"""Time-ordered identifiers (UUID version 7, RFC 9562).
+
+Records can be made on any server (a village room offline, a second county
+server) and merged later, so domain keys are UUIDv7: unique without
+coordination, and sorted by creation time so indexes stay compact.
+"""
+
+import os
+import threading
+import time
+import uuid
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def uuid7() -> uuid.UUID:
+    """A UUIDv7: 48-bit Unix milliseconds, then a 12-bit counter that keeps
+    identifiers made in the same millisecond in order, then random bits."""
+    global _last_ms, _counter
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            ms = _last_ms
+            _counter += 1
+            if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
+                ms += 1
+                _counter = 0
+        else:
+            _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF  # leave room to count
+        _last_ms = ms
+        counter = _counter
+    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= counter << 64
+    value |= 0b10 << 62
+    value |= rand
+    return uuid.UUID(int=value)
