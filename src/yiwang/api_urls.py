@@ -19,7 +19,7 @@ class Router(DefaultRouter):
 
 router = Router(trailing_slash=True)
 
-for app in ("core", "regions", "accounts", "catalog"):
+for app in ("core", "regions", "accounts", "catalog", "cases"):
     module = import_module(f"yiwang.{app}.api")
     if hasattr(module, "register"):
         module.register(router)

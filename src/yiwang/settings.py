@@ -23,7 +23,7 @@ ALLOWED_HOSTS = env.list("YIWANG_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("YIWANG_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "yiwang.accounts.admin_site.AdminConfig",  # django.contrib.admin, TOTP + sysadmin role
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "yiwang.regions",
     "yiwang.accounts",
     "yiwang.catalog",
+    "yiwang.cases",
     "yiwang.web",
 ]
 
@@ -199,6 +200,13 @@ SPECTACULAR_SETTINGS = {
         "AccountKindEnum": "yiwang.accounts.models.AccountKind",
     },
 }
+
+# Cases: the largest upload, the longest extension of a statutory period
+# (行政许可法 art. 42: 10 working days), the address printed in QR codes.
+YIWANG_UPLOAD_MAX_MB = env.int("YIWANG_UPLOAD_MAX_MB", default=20)
+YIWANG_MAX_EXTENSION_DAYS = env.int("YIWANG_MAX_EXTENSION_DAYS", default=10)
+YIWANG_PUBLIC_URL = env("YIWANG_PUBLIC_URL", default="http://127.0.0.1:8000")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Notification channels (SMS, e-mail): simulated by default.
 YIWANG_SMS_CHANNEL = env("YIWANG_SMS_CHANNEL", default="simulated")

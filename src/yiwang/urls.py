@@ -6,9 +6,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from .api_urls import router
+from .cases.api import ProgressView
 
 api_v1 = [
     path("", include(router.urls)),
+    path("progress/", ProgressView.as_view(), name="case-progress"),
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),
     path(
         "docs/",
@@ -25,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("yiwang.accounts.urls")),
     path("regions/", include("yiwang.regions.urls")),
     path("guide/", include("yiwang.catalog.urls")),
+    path("cases/", include("yiwang.cases.urls")),
     path("", include("yiwang.web.urls")),
 ]
 

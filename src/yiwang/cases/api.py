@@ -1,0 +1,563 @@
+"""The cases API: apply, upload, move a case through its lifecycle, see its
+timeline; the approver's queue; the public progress lookup.
+
+Every move is ``POST /api/v1/cases/{id}/{action}/`` with the body the action
+needs and, optionally, ``revision`` (the revision the client saw: a stale one
+is a 409 ``case.stale``). An illegal move is a 409 naming the current status;
+a case outside the caller's scope is a 404, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from yiwang.catalog.models import ServiceItem
+from yiwang.core.errors import NotFound
+from yiwang.regions.models import Hall
+
+from . import lifecycle, parties, selectors, services
+from .models import (
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseMaterial,
+    CaseStep,
+    Delivery,
+    Status,
+    SuspensionKind,
+)
+
+
+def _validated(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class StepSerializer(serializers.ModelSerializer):
+    department = serializers.CharField(source="department.name", default="", read_only=True)
+    assignee = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseStep
+        fields = [
+            "id",
+            "position",
+            "name",
+            "kind",
+            "department",
+            "role",
+            "days",
+            "state",
+            "assignee",
+            "started_on",
+            "due_on",
+            "finished_at",
+            "outcome",
+            "opinion",
+        ]
+
+    def get_assignee(self, obj) -> str:
+        return (obj.assignee.real_name or obj.assignee.username) if obj.assignee_id else ""
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "seq",
+            "action",
+            "from_status",
+            "to_status",
+            "national_code",
+            "actor_name",
+            "at",
+            "step_name",
+            "opinion",
+            "data",
+        ]
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseMaterial
+        fields = [
+            "id",
+            "name",
+            "requirement",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "url",
+        ]
+
+    def get_url(self, obj) -> str:
+        return reverse("cases:material", args=[obj.case_id, obj.pk])
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(source="get_kind_display", read_only=True)
+    url = serializers.SerializerMethodField()
+    ready = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseDocument
+        fields = ["id", "kind", "title", "number", "created_at", "ready", "url"]
+
+    def get_ready(self, obj) -> bool:
+        return bool(obj.path)
+
+    def get_url(self, obj) -> str:
+        return reverse("cases:document", args=[obj.case_id, obj.pk])
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    item_name = serializers.CharField(source="item.name", read_only=True)
+    item_code = serializers.CharField(source="item.code", read_only=True)
+    hall_name = serializers.CharField(source="hall.name", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    id_number = serializers.CharField(source="masked_id_number", read_only=True)
+    phone = serializers.CharField(source="masked_phone", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "case_no",
+            "item",
+            "item_code",
+            "item_name",
+            "version",
+            "hall",
+            "hall_name",
+            "issue_hall",
+            "channel",
+            "delivery",
+            "status",
+            "status_label",
+            "revision",
+            "applicant_kind",
+            "applicant_name",
+            "id_number",
+            "phone",
+            "title",
+            "submitted_at",
+            "received_on",
+            "accepted_on",
+            "promised_due",
+            "statutory_due",
+            "concluded_at",
+            "concluded_on_time",
+            "issued_at",
+            "tracking_no",
+        ]
+
+
+class CaseDetailSerializer(CaseSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+    events = EventSerializer(many=True, read_only=True)
+    materials = serializers.SerializerMethodField()
+    documents = DocumentSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField()
+    missing_materials = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "form_data",
+            "result_note",
+            "receipt_signed_by",
+            "deemed_accepted",
+            "steps",
+            "events",
+            "materials",
+            "documents",
+            "actions",
+            "missing_materials",
+        ]
+
+    def get_materials(self, obj) -> list[dict]:
+        return MaterialSerializer(obj.materials.filter(is_current=True), many=True).data
+
+    def get_actions(self, obj) -> list[dict]:
+        user = self.context["request"].user
+        return [
+            {"action": t.action, "label": str(t.label)} for t in parties.allowed_actions(user, obj)
+        ]
+
+    def get_missing_materials(self, obj) -> list[str]:
+        return services.missing_materials(obj) if obj.status == Status.DRAFT else []
+
+
+class ApplicantSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["citizen", "enterprise"], default="citizen")
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    item = serializers.PrimaryKeyRelatedField(queryset=ServiceItem.objects.filter(is_active=True))
+    hall = serializers.PrimaryKeyRelatedField(
+        queryset=Hall.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    issue_hall = serializers.PrimaryKeyRelatedField(
+        queryset=Hall.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    applicant = ApplicantSerializer(required=False)
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    form_data = serializers.DictField(required=False)
+    delivery = serializers.ChoiceField(choices=Delivery.choices, default=Delivery.WINDOW)
+    mail_address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    submit = serializers.BooleanField(default=False, help_text="提交（否则保存为草稿）")
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    form_data = serializers.DictField(required=False)
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    requirement = serializers.UUIDField(required=False, allow_null=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RevisionSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(required=False, min_value=0)
+
+
+class OpinionSerializer(RevisionSerializer):
+    opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReasonsSerializer(RevisionSerializer):
+    reasons = serializers.CharField(max_length=2000)
+
+
+class CorrectionItemSerializer(serializers.Serializer):
+    material = serializers.CharField(max_length=200)
+    reason = serializers.CharField(max_length=500)
+
+
+class CorrectionsSerializer(RevisionSerializer):
+    items = CorrectionItemSerializer(many=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class NoteSerializer(RevisionSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class HandoverSerializer(OpinionSerializer):
+    to = serializers.UUIDField()
+
+
+class SuspendSerializer(RevisionSerializer):
+    kind = serializers.ChoiceField(choices=SuspensionKind.choices)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ResumeSerializer(RevisionSerializer):
+    result = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ExtensionSerializer(RevisionSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=60)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ExtensionDecisionSerializer(RevisionSerializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class IssueSerializer(RevisionSerializer):
+    method = serializers.ChoiceField(choices=Delivery.choices, required=False)
+    signed_by = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    tracking_no = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
+class WithdrawSerializer(RevisionSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class QueueEntrySerializer(serializers.ModelSerializer):
+    case = CaseSerializer(read_only=True)
+    department = serializers.CharField(source="department.name", default="", read_only=True)
+
+    class Meta:
+        model = CaseStep
+        fields = ["id", "name", "department", "days", "started_on", "due_on", "assignee", "case"]
+
+
+class IsAuthenticated(permissions.IsAuthenticated):
+    pass
+
+
+# action name → (service function, request serializer, mapping of body → kwargs)
+MOVES = {
+    "submit": (services.submit, RevisionSerializer, {}),
+    "accept": (services.accept, OpinionSerializer, {"opinion": "opinion"}),
+    "refuse": (services.refuse, ReasonsSerializer, {"reasons": "reasons"}),
+    "request_corrections": (
+        services.request_corrections,
+        CorrectionsSerializer,
+        {"items": "items", "note": "note"},
+    ),
+    "supply_corrections": (services.supply_corrections, NoteSerializer, {"note": "note"}),
+    "claim": (services.claim, RevisionSerializer, {}),
+    "pass": (services.pass_step, OpinionSerializer, {"opinion": "opinion"}),
+    "return": (services.return_step, OpinionSerializer, {"opinion": "opinion"}),
+    "handover": (services.handover, HandoverSerializer, {"to": "to", "opinion": "opinion"}),
+    "deny": (services.deny, ReasonsSerializer, {"reasons": "reasons"}),
+    "suspend": (services.suspend, SuspendSerializer, {"kind": "kind", "reason": "reason"}),
+    "resume": (services.resume, ResumeSerializer, {"result": "result"}),
+    "request_extension": (
+        services.request_extension,
+        ExtensionSerializer,
+        {"days": "days", "reason": "reason"},
+    ),
+    "decide_extension": (
+        services.decide_extension,
+        ExtensionDecisionSerializer,
+        {"approve": "approve", "note": "note"},
+    ),
+    "issue": (
+        services.issue,
+        IssueSerializer,
+        {"method": "method", "signed_by": "signed_by", "tracking_no": "tracking_no"},
+    ),
+    "withdraw": (services.withdraw, WithdrawSerializer, {"reason": "reason"}),
+}
+
+_MOVE_RESPONSES = {
+    200: CaseDetailSerializer,
+    400: OpenApiResponse(description="invalid input"),
+    403: OpenApiResponse(description="not a party to this move"),
+    404: OpenApiResponse(description="no such case (or outside your scope)"),
+    409: OpenApiResponse(description="illegal move for the current status, or a stale revision"),
+}
+
+
+def run_move(request, case: Case, name: str) -> Case:
+    """Validate the body for move ``name`` and call its service (the pages use it too)."""
+    func, serializer_class, mapping = MOVES[name]
+    data = _validated(serializer_class, request.data)
+    kwargs = {kw: data[key] for key, kw in mapping.items() if key in data}
+    func(case, by=request.user, expected_revision=data.get("revision"), **kwargs)
+    return case
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    queryset = Case.objects.none()
+    filterset_fields = ["status", "channel", "item", "hall"]
+
+    def get_queryset(self):
+        qs = selectors.visible_cases(self.request.user)
+        if self.action == "list":
+            q = self.request.query_params.get("q")
+            if q:
+                qs = selectors.search(self.request.user, q)
+            return qs.order_by("-created_at")
+        return qs.prefetch_related(
+            "steps__department", "steps__assignee", "events", "documents", "extensions"
+        )
+
+    def get_serializer_class(self):
+        return CaseSerializer if self.action == "list" else CaseDetailSerializer
+
+    def _out(self, case, code=200):
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(
+            CaseDetailSerializer(case, context={"request": self.request}).data, status=code
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="办件编号、申请人、事项名称、证件号码或手机号")
+        ],
+        tags=["cases"],
+        summary="办件列表（仅本人可见范围）/ list the cases you may see",
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=CaseCreateSerializer,
+        responses={201: CaseDetailSerializer, 400: OpenApiResponse(description="invalid input")},
+        tags=["cases"],
+        summary="申请（保存草稿或直接提交）/ apply (save a draft, or submit at once)",
+    )
+    def create(self, request):
+        data = _validated(CaseCreateSerializer, request.data)
+        from django.db import transaction
+
+        with transaction.atomic():
+            case = services.create_draft(
+                data["item"],
+                by=request.user,
+                hall=data.get("hall"),
+                applicant=data.get("applicant"),
+                title=data.get("title", ""),
+                form_data=data.get("form_data"),
+                delivery=data["delivery"],
+                issue_hall=data.get("issue_hall"),
+                mail_address=data.get("mail_address", ""),
+            )
+            if data["submit"]:
+                services.submit(case, by=request.user)
+        return self._out(case, 201)
+
+    @extend_schema(
+        request=CaseUpdateSerializer,
+        responses=CaseDetailSerializer,
+        tags=["cases"],
+        summary="修改草稿 / change a draft",
+    )
+    def partial_update(self, request, pk=None):
+        case = self.get_object()
+        data = _validated(CaseUpdateSerializer, request.data)
+        services.update_draft(case, by=request.user, **data)
+        return self._out(case)
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={201: MaterialSerializer},
+        tags=["cases"],
+        summary="上传申请材料 / upload a material (PDF, JPG, PNG, OFD)",
+    )
+    @action(detail=True, methods=["post"], url_path="materials")
+    def upload(self, request, pk=None):
+        case = self.get_object()
+        data = _validated(UploadSerializer, request.data)
+        material = services.add_material(
+            case,
+            by=request.user,
+            upload=data["file"],
+            requirement=data.get("requirement"),
+            name=data.get("name", ""),
+        )
+        return Response(MaterialSerializer(material).data, status=201)
+
+    @extend_schema(
+        responses=QueueEntrySerializer(many=True),
+        tags=["cases"],
+        summary="审批待办（按紧急程度）/ the approver's queue, most urgent first",
+    )
+    @action(detail=False, methods=["get"])
+    def queue(self, request):
+        qs = selectors.queue(request.user)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(QueueEntrySerializer(page, many=True).data)
+
+
+def _make_move(name: str):
+    func, serializer_class, _mapping = MOVES[name]
+
+    @extend_schema(
+        request=serializer_class,
+        responses=_MOVE_RESPONSES,
+        tags=["cases"],
+        summary=f"{lifecycle.get(name).label} / {name}",
+        description=func.__doc__ or "",
+    )
+    def move(self, request, pk=None):
+        case = self.get_object()
+        run_move(request, case, name)
+        return self._out(case)
+
+    move.__name__ = f"move_{name}"
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name)(
+        move
+    )
+
+
+for _name in MOVES:
+    setattr(CaseViewSet, f"move_{_name}", _make_move(_name))
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    case_no = serializers.CharField(max_length=40)
+    phone = serializers.CharField(max_length=20)
+
+
+class PublicStepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseStep
+        fields = ["name", "state", "started_on", "due_on", "finished_at"]
+
+
+class PublicEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseEvent
+        fields = ["seq", "action", "to_status", "at", "step_name"]
+
+
+class PublicProgressSerializer(serializers.ModelSerializer):
+    item_name = serializers.CharField(source="item.name")
+    hall_name = serializers.CharField(source="hall.name")
+    status_label = serializers.CharField(source="get_status_display")
+    applicant_name = serializers.SerializerMethodField()
+    steps = PublicStepSerializer(many=True)
+    events = PublicEventSerializer(many=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "case_no",
+            "item_name",
+            "hall_name",
+            "status",
+            "status_label",
+            "applicant_name",
+            "submitted_at",
+            "accepted_on",
+            "promised_due",
+            "concluded_at",
+            "issued_at",
+            "steps",
+            "events",
+        ]
+
+    def get_applicant_name(self, obj) -> str:
+        from yiwang.core.pii import mask_name
+
+        return mask_name(obj.applicant_name)
+
+
+class ProgressView(APIView):
+    """公开进度查询：办件编号 + 申请人手机号 / public progress (case number + phone)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        parameters=[ProgressQuerySerializer],
+        responses={200: PublicProgressSerializer, 404: OpenApiResponse(description="no match")},
+        tags=["cases"],
+        summary="公开进度查询 / public progress lookup",
+    )
+    def get(self, request):
+        data = _validated(ProgressQuerySerializer, request.query_params)
+        case = selectors.find_by_number_and_phone(data["case_no"], data["phone"])
+        if case is None:
+            raise NotFound(_("未找到该办件，请核对办件编号和手机号"), code="not_found")
+        return Response(PublicProgressSerializer(case).data)
+
+
+def register(router):
+    router.register("cases", CaseViewSet, basename="case")

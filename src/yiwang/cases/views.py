@@ -1,0 +1,75 @@
+"""Case pages: the public progress page, and downloads of materials and
+documents (never served from the media folder directly: every download is
+checked against the case's scope)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from yiwang.accounts.scopes import get_scoped_object_or_404
+
+from . import documents, selectors, services
+from .models import Case, CaseDocument, CaseMaterial
+from .rules import CASE_SCOPE
+
+
+def progress(request):
+    """公开进度查询: the case number and the applicant's phone, both required."""
+    case_no = request.GET.get("no", "").strip()
+    phone = request.GET.get("phone", "").strip()
+    case, error = None, ""
+    if case_no and phone:
+        case = selectors.find_by_number_and_phone(case_no, phone)
+        if case is None:
+            error = _("未找到该办件，请核对办件编号和手机号")
+    elif request.GET.get("phone") is not None:
+        error = _("请填写办件编号和申请人手机号")
+    return render(
+        request,
+        "cases/progress.html",
+        {
+            "case": case,
+            "case_no": case_no,
+            "error": error,
+            "steps": case.steps.all() if case else [],
+            "events": case.events.all() if case else [],
+        },
+    )
+
+
+def _case(request, case_id) -> Case:
+    return get_scoped_object_or_404(request, Case.objects.all(), CASE_SCOPE, pk=case_id)
+
+
+def material_file(request, case_id, material_id):
+    case = _case(request, case_id)
+    material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
+    if material is None:
+        raise Http404
+    path = services.material_path(material)
+    if not path.exists():
+        raise Http404
+    return FileResponse(
+        open(path, "rb"),
+        content_type=material.content_type,
+        as_attachment=True,
+        filename=material.original_name,
+    )
+
+
+def document_file(request, case_id, document_id):
+    case = _case(request, case_id)
+    doc = CaseDocument.objects.filter(case=case, pk=document_id).first()
+    if doc is None:
+        raise Http404
+    if not doc.path:  # not rendered yet (the worker is behind): render now
+        documents.render(doc)
+    path = documents.document_path(doc)
+    return FileResponse(
+        open(path, "rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"{doc.number}.pdf",
+    )
