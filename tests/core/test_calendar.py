@@ -580,8 +580,17 @@ def test_other_processes_notice_through_the_revision_token(settings):
 # --------------------------------------------------------------------------- admin
 
 
+def admin_login(client, user):
+    """The admin wants a staff session that passed the TOTP check."""
+    from tests.accounts.conftest import verified_login
+    from tests.accounts.factories import add_totp
+
+    add_totp(user)
+    return verified_login(client, user)
+
+
 def test_admin_goes_through_the_services(client, admin_user):
-    client.force_login(admin_user)
+    admin_login(client, admin_user)
     resp = client.post(
         "/admin/core/calendaroverride/add/",
         {"date": "2025-10-09", "is_workday": "", "reason": "县庆"},
@@ -599,7 +608,7 @@ def test_admin_goes_through_the_services(client, admin_user):
 def test_admin_imports_a_year_from_a_file(client, admin_user):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    client.force_login(admin_user)
+    admin_login(client, admin_user)
     bad = SimpleUploadedFile("2027.csv", "2027-01-01,休,元旦\n2027-13-01,休,x\n".encode())
     resp = client.post(
         "/admin/core/calendaryear/add/", {"year": "2027", "source": "国办", "file": bad}
@@ -620,7 +629,7 @@ def test_admin_imports_a_year_from_a_file(client, admin_user):
 
 
 def test_audit_entries_are_read_only_in_the_admin(client, admin_user):
-    client.force_login(admin_user)
+    admin_login(client, admin_user)
     services.set_override(date(2025, 10, 9), False, "县庆", by=admin_user)
     entry = AuditEntry.objects.get()
     assert client.get("/admin/core/auditentry/").status_code == 200

@@ -3,6 +3,8 @@
 
 import pytest
 
+from tests.accounts.conftest import verified_login
+from tests.accounts.factories import add_totp
 from yiwang.core.audit import AuditEntry
 from yiwang.regions.models import Department, Hall, Region, Window
 
@@ -11,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, root):
-    client.force_login(root)
-    return client
+    """A superuser who passed the TOTP check (the admin wants both)."""
+    add_totp(root)
+    return verified_login(client, root)
 
 
 def test_add_region_in_admin_is_audited(admin_client, tree, root):
@@ -108,7 +111,11 @@ def test_region_list_searches_and_filters(admin_client, tree):
 
 
 def test_non_admin_staff_cannot_use_it(client, tree, town_clerk):
+    """Django's is_staff flag does not open the admin: the sysadmin role does."""
     town_clerk.is_staff = True
     town_clerk.save()
-    client.force_login(town_clerk)
-    assert client.get("/admin/regions/region/").status_code == 403
+    add_totp(town_clerk)
+    verified_login(client, town_clerk)
+    resp = client.get("/admin/regions/region/", follow=True)
+    assert resp.status_code == 404
+    assert not Region.objects.filter(code="511602001002").exists()

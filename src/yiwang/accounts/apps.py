@@ -29,6 +29,16 @@ class AccountsConfig(AppConfig):
             "roles": STAFF_LOOKUP_ROLES,
         },
         {
+            # The Django admin (accounts.admin_site): divisions, halls,
+            # windows, departments, the working-day calendar, the audit trail.
+            "label": _("系统管理"),
+            "target": "admin:index",
+            "icon": "settings",
+            "order": 95,
+            "section": _("参考"),
+            "roles": ["sysadmin"],
+        },
+        {
             "label": _("动态验证码"),
             "target": "accounts:totp",
             "icon": "shield-lock",

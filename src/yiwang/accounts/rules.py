@@ -23,6 +23,7 @@ from .scopes import (
     in_scope,
     is_active_account,
     is_staff_account,
+    is_supervisor,
     is_sysadmin,
 )
 
@@ -75,3 +76,17 @@ rules.set_perm("accounts.manage_staff", is_sysadmin)
 # sysadmins (regions names the permissions; it does not know roles).
 for _perm in REGION_PERMISSIONS:
     rules.set_perm(_perm, is_sysadmin)
+
+# The working-day calendar (its override table and imported years) is kept by
+# sysadmins; the audit trail is read by sysadmins and supervisors. Module
+# permissions (a bare app label) let them see the app in the admin index.
+CALENDAR_PERMISSIONS = [
+    f"core.{action}_{model}"
+    for model in ("calendaroverride", "calendaryear")
+    for action in ("view", "add", "change", "delete")
+]
+for _perm in CALENDAR_PERMISSIONS:
+    rules.set_perm(_perm, is_sysadmin)
+rules.set_perm("core.view_auditentry", is_sysadmin | is_supervisor)
+rules.set_perm("core", is_sysadmin)
+rules.set_perm("regions", is_sysadmin)
