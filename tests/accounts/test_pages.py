@@ -172,3 +172,73 @@ def test_reveal_on_the_page_is_audited(client):
     resp = client.post(url, {"field": "id_number", "reason": "代办核对"})
     assert w.c_village.clear_id_number in page(resp)
     assert AuditEntry.objects.filter(action="pii.reveal", actor_id=str(w.agent.pk)).count() == 1
+
+
+REGISTER_ERRORS = [
+    # (field, value, Chinese message fragment, English message fragment)
+    ("id_number", ID[:17] + ("0" if ID[-1] != "0" else "1"), "校验码应为", "check digit"),
+    ("id_number", "51160220230230123X", "出生日期 2023-02-30 不存在", "Birth date 2023-02-30"),
+    ("id_number", generate_resident_id("991602", dt.date(1990, 1, 1), 1), "区划", "region"),
+    ("region_code", "511602999999", "不在本平台的行政区划中", "is not among this platform"),
+]
+
+
+@pytest.mark.parametrize("field, value, zh, en", REGISTER_ERRORS)
+def test_register_page_errors_are_precise_in_both_languages(client, field, value, zh, en):
+    data = {
+        "kind": "citizen",
+        "id_number": ID,
+        "real_name": "张三",
+        "phone": "13812345678",
+        "password": PW,
+        "password2": PW,
+        field: value,
+    }
+    before = (User.objects.count(), AuditEntry.objects.count())
+    resp = client.post("/accounts/register/", data)
+    assert resp.status_code == 400
+    assert zh in page(resp) and f'id="id_{field}_errors"' in page(resp)
+    resp = client.post("/accounts/register/", data, headers={"accept-language": "en"})
+    assert resp.status_code == 400 and en in page(resp), page(resp)
+    assert (User.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_register_page_duplicate_in_both_languages(client):
+    CitizenFactory(id_number=ID)
+    data = {
+        "kind": "citizen",
+        "id_number": ID,
+        "real_name": "张三",
+        "phone": "13812345678",
+        "password": PW,
+        "password2": PW,
+    }
+    before = User.objects.count()
+    resp = client.post("/accounts/register/", data)
+    assert resp.status_code == 400 and "该身份证号码已注册账户" in page(resp)
+    resp = client.post("/accounts/register/", data, headers={"accept-language": "en"})
+    assert "already registered with this ID card number" in page(resp)
+    assert User.objects.count() == before
+
+
+def test_register_page_residence_puts_the_citizen_in_the_agents_scope(client):
+    w = build_world()
+    form = page(client.get("/accounts/register/"))
+    assert f'value="{w.tree.village.code}"' in form and "翠屏路社区居委会" in form
+    data = {
+        "kind": "citizen",
+        "id_number": ID,
+        "real_name": "张三",
+        "phone": "13812345678",
+        "region_code": w.tree.village.code,
+        "password": PW,
+        "password2": PW,
+    }
+    resp = client.post("/accounts/register/", data)
+    assert resp.status_code == 302, page(resp)
+    user = User.objects.get(real_name="张三")
+    assert user.region == w.tree.village
+    client.logout()
+    verified_login(client, w.agent)
+    assert "张三" in page(client.get("/accounts/citizens/"))
+    assert client.get(f"/accounts/citizens/{user.pk}/").status_code == 200

@@ -37,6 +37,9 @@ class CitizenRegisterForm(forms.Form):
     id_number = _text(_("身份证号码"))
     real_name = _text(_("姓名"))
     phone = _text(_("手机号码"))
+    # Where the person lives: the village agent and town clerk there can then
+    # help them. Optional; an unknown code gets the service's message.
+    region_code = _text(_("居住地（乡镇/街道、村/社区）"))
     password = _password(_("密码"))
     password2 = _password(_("确认密码"))
 
@@ -46,8 +49,26 @@ class EnterpriseRegisterForm(forms.Form):
     name = _text(_("单位名称"))
     legal_representative = _text(_("法定代表人"))
     phone = _text(_("手机号码"))
+    region_code = _text(_("所在地（乡镇/街道、村/社区）"))
     password = _password(_("密码"))
     password2 = _password(_("确认密码"))
+
+
+def region_choices() -> list[dict]:
+    """The towns of the platform, each with its villages, for the
+    registration page's residence picker (grouped by town)."""
+    from yiwang.regions.models import Level, Region
+
+    towns = {
+        t.pk: {"town": t, "villages": []}
+        for t in Region.objects.filter(level=Level.TOWN, is_active=True).order_by("code")
+    }
+    villages = Region.objects.filter(
+        level=Level.VILLAGE, is_active=True, parent_id__in=list(towns)
+    ).order_by("code")
+    for village in villages:
+        towns[village.parent_id]["villages"].append(village)
+    return list(towns.values())
 
 
 class PhoneForm(forms.Form):

@@ -144,6 +144,7 @@ def register_view(request):
                     data.get("real_name", ""),
                     data.get("phone", ""),
                     data.get("password", ""),
+                    data.get("region_code") or None,
                 )
             else:
                 user = services.register_enterprise(
@@ -152,6 +153,7 @@ def register_view(request):
                     data.get("legal_representative", ""),
                     data.get("phone", ""),
                     data.get("password", ""),
+                    data.get("region_code") or None,
                 )
         except ServiceError as exc:
             forms.apply_errors(form, exc)
@@ -163,7 +165,12 @@ def register_view(request):
     return render(
         request,
         "accounts/register.html",
-        {"kind": kind, "citizen_form": citizen_form, "enterprise_form": enterprise_form},
+        {
+            "kind": kind,
+            "citizen_form": citizen_form,
+            "enterprise_form": enterprise_form,
+            "region_groups": forms.region_choices(),
+        },
         status=status,
     )
 
