@@ -123,7 +123,6 @@ def test_english_switches_the_active_language(client, how):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="translations pending", strict=False)
 def test_english_page_chrome_is_translated(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get("/").content.decode()
