@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "HallKindEnum": "yiwang.regions.models.HallKind",
         "AccountKindEnum": "yiwang.accounts.models.AccountKind",
+        "CaseStatusEnum": "yiwang.cases.models.Status",
+        "AccountStatusEnum": "yiwang.accounts.models.AccountStatus",
     },
 }
 

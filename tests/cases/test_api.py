@@ -105,8 +105,20 @@ def test_citizen_online_with_upload(api, world):
     assert r.status_code == 200 and r.json()["status"] == "received"
     detail = api.get(f"/api/v1/cases/{case['id']}/").json()
     url = detail["materials"][0]["url"]
-    # Materials download only for those in scope.
-    assert api.get(url).status_code == 200 or True  # session-less token: checked in page tests
+    # Materials download only for those whose scope holds the case.
+    from django.test import Client
+
+    from tests.accounts.conftest import verified_login
+
+    page = Client()
+    page.force_login(w.citizen)
+    response = page.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    page.force_login(w.other_citizen)
+    assert page.get(url).status_code == 404
+    assert verified_login(Client(), w.other_clerk).get(url).status_code == 404
+    assert verified_login(Client(), w.county_clerk).get(url).status_code == 200
     r = api.post(f"/api/v1/cases/{case['id']}/withdraw/", {"reason": "不办了"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == Status.CANCELLED
 

@@ -41,7 +41,7 @@ def _validated(serializer_class, data):
     return serializer.validated_data
 
 
-class StepSerializer(serializers.ModelSerializer):
+class CaseStepSerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="department.name", default="", read_only=True)
     assignee = serializers.SerializerMethodField()
 
@@ -68,7 +68,7 @@ class StepSerializer(serializers.ModelSerializer):
         return (obj.assignee.real_name or obj.assignee.username) if obj.assignee_id else ""
 
 
-class EventSerializer(serializers.ModelSerializer):
+class CaseEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = [
@@ -85,7 +85,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class MaterialSerializer(serializers.ModelSerializer):
+class CaseMaterialSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -106,7 +106,7 @@ class MaterialSerializer(serializers.ModelSerializer):
         return reverse("cases:material", args=[obj.case_id, obj.pk])
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class CaseDocumentSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="get_kind_display", read_only=True)
     url = serializers.SerializerMethodField()
     ready = serializers.SerializerMethodField()
@@ -165,10 +165,10 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
-    steps = StepSerializer(many=True, read_only=True)
-    events = EventSerializer(many=True, read_only=True)
+    steps = CaseStepSerializer(many=True, read_only=True)
+    events = CaseEventSerializer(many=True, read_only=True)
     materials = serializers.SerializerMethodField()
-    documents = DocumentSerializer(many=True, read_only=True)
+    documents = CaseDocumentSerializer(many=True, read_only=True)
     actions = serializers.SerializerMethodField()
     missing_materials = serializers.SerializerMethodField()
 
@@ -188,7 +188,7 @@ class CaseDetailSerializer(CaseSerializer):
         ]
 
     def get_materials(self, obj) -> list[dict]:
-        return MaterialSerializer(obj.materials.filter(is_current=True), many=True).data
+        return CaseMaterialSerializer(obj.materials.filter(is_current=True), many=True).data
 
     def get_actions(self, obj) -> list[dict]:
         user = self.context["request"].user
@@ -436,7 +436,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
-        responses={201: MaterialSerializer},
+        responses={201: CaseMaterialSerializer},
         tags=["cases"],
         summary="上传申请材料 / upload a material (PDF, JPG, PNG, OFD)",
     )
@@ -451,7 +451,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             requirement=data.get("requirement"),
             name=data.get("name", ""),
         )
-        return Response(MaterialSerializer(material).data, status=201)
+        return Response(CaseMaterialSerializer(material).data, status=201)
 
     @extend_schema(
         responses=QueueEntrySerializer(many=True),
