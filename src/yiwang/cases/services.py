@@ -388,7 +388,11 @@ def create_draft(
         if not desk_roles:
             raise Forbidden(_("只有窗口人员和代办员可以代为申请"), code="case.forbidden")
         if hall is None:
-            hall = next((r.hall for r in desk_roles if r.hall_id), None)
+            hall = next((r.hall for r in desk_roles if r.hall_id), None) or (
+                Hall.objects.filter(region=desk_roles[0].region, is_active=True)
+                .order_by("name")
+                .first()
+            )
         if hall is None or not parties.is_desk(by, hall.region):
             raise _invalid("hall", _("请选择您所在的大厅"), "case.hall_out_of_scope")
         channel = (
