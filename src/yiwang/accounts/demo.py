@@ -1,5 +1,7 @@
 """Demo accounts for the demo county (广安区): one staff member per role,
-five citizens living in a village of 浓洄街道 (or whichever town exists), two
+five citizens living in 浓洄街道 (or whichever town exists) and one in a
+village of another town — with that village's own agent, so the demo shows
+scopes at work (the 浓洄 clerk and agent cannot see her) — and two
 enterprises. Runs after ``regions.demo.load()``; idempotent.
 
 Every demo account's password is ``DEMO_PASSWORD``. Every demo staff member
@@ -29,12 +31,14 @@ PREFERRED_TOWN = "511602001000"  # 浓洄街道
 PREFERRED_DEPARTMENTS = ("区民政局", "区人社局")
 
 CITIZENS = [
-    # (name, birth date, sequence, phone, lives in: "village" or "town")
+    # (name, birth date, sequence, phone, lives in: "village", "town" or
+    # "other" — a village of another town)
     ("张建国", dt.date(1968, 3, 12), 131, "13990001001", "village"),
     ("李秀英", dt.date(1975, 11, 2), 242, "13990001002", "village"),
     ("王小明", dt.date(1990, 1, 1), 113, "13990001003", "village"),
     ("刘芳", dt.date(1988, 6, 30), 224, "13990001004", "town"),
     ("陈志强", dt.date(2001, 9, 15), 355, "13990001005", "town"),
+    ("周桂兰", dt.date(1952, 4, 8), 466, "13990001006", "other"),
 ]
 ENTERPRISES = [
     # (name, legal representative, authority+type, org code, phone)
@@ -62,6 +66,12 @@ def _pick_places():
         .first()
     )
     village = Region.objects.filter(parent=town, level="village").order_by("code").first()
+    other_village = (
+        Region.objects.filter(parent__parent=county, level="village")
+        .exclude(parent=town)
+        .order_by("code")
+        .first()
+    )
     department = None
     for name in PREFERRED_DEPARTMENTS:
         department = Department.objects.filter(name=name).first()
@@ -75,10 +85,10 @@ def _pick_places():
         if county_hall
         else None
     )
-    return county, town, village, department, county_hall, town_hall, window
+    return county, town, village, other_village, department, county_hall, town_hall, window
 
 
-def _staff_specs(county, town, village, department, county_hall, town_hall, window):
+def _staff_specs(county, town, village, other_village, department, county_hall, town_hall, window):
     def scope(**kw):
         return {k: v for k, v in kw.items() if v is not None}
 
@@ -94,6 +104,7 @@ def _staff_specs(county, town, village, department, county_hall, town_hall, wind
         ),
         ("demo-town-clerk", "镇窗口演示", Role.CLERK, scope(region=town, hall=town_hall)),
         ("demo-agent", "村代办员演示", Role.AGENT, scope(region=village)),
+        ("demo-agent-2", "外镇代办员演示", Role.AGENT, scope(region=other_village)),
         (
             "demo-approver",
             "部门审批演示",
@@ -119,15 +130,14 @@ def _scope_label(spec: dict) -> str:
 def load(stdout=None) -> list[dict]:
     """Create the demo accounts (what exists is left alone) and return the
     demo logins: ``{"role", "role_label", "login", "password", "totp_secret", "scope"}``."""
-    county, town, village, department, county_hall, town_hall, window = _pick_places()
+    places = _pick_places()
+    town, village, other_village = places[1], places[2], places[3]
     logins: list[dict] = []
     created = 0
     with transaction.atomic():
-        for username, name, role, spec in _staff_specs(
-            county, town, village, department, county_hall, town_hall, window
-        ):
-            if role == Role.APPROVER and department is None:
-                continue
+        for username, name, role, spec in _staff_specs(*places):
+            if not spec.get("region") or (role == Role.APPROVER and not spec.get("department")):
+                continue  # a county without that place (tests' small trees)
             user = User.objects.filter(username=username).first()
             if user is None:
                 user = services.create_staff(
@@ -148,7 +158,7 @@ def load(stdout=None) -> list[dict]:
             )
 
         for name, born, seq, phone, where in CITIZENS:
-            home = village if where == "village" and village else town
+            home = {"village": village, "other": other_village}.get(where) or town
             id_number = generate_resident_id(COUNTY_CODE[:6], born, seq)
             exists = User.objects.filter(
                 id_number_hash=pii.search_hash("id_number", id_number), status=AccountStatus.ACTIVE
