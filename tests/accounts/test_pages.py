@@ -242,3 +242,25 @@ def test_register_page_residence_puts_the_citizen_in_the_agents_scope(client):
     verified_login(client, w.agent)
     assert "张三" in page(client.get("/accounts/citizens/"))
     assert client.get(f"/accounts/citizens/{user.pk}/").status_code == 200
+
+
+def test_profile_change_residence_moves_the_citizen_between_scopes(client):
+    w = build_world()
+    citizen = w.c_village
+    client.force_login(citizen)
+    form = page(client.get("/accounts/me/"))
+    assert f'<option value="{w.tree.village.code}" selected>' in form
+    before = AuditEntry.objects.count()
+    resp = client.post("/accounts/me/", {"form": "residence", "region_code": "511602999999"})
+    assert resp.status_code == 400 and "不在本平台的行政区划中" in page(resp)
+    assert AuditEntry.objects.count() == before
+    resp = client.post(
+        "/accounts/me/", {"form": "residence", "region_code": w.tree.other_village.code}
+    )
+    assert resp.status_code == 302
+    citizen.refresh_from_db()
+    assert citizen.region == w.tree.other_village
+    assert AuditEntry.objects.filter(target_id=str(citizen.pk), action="account.update").exists()
+    client.logout()
+    verified_login(client, w.agent)
+    assert client.get(f"/accounts/citizens/{citizen.pk}/").status_code == 404

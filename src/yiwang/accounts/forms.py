@@ -75,6 +75,10 @@ class PhoneForm(forms.Form):
     phone = _text(_("新手机号码"))
 
 
+class ResidenceForm(forms.Form):
+    region_code = _text(_("居住地（乡镇/街道、村/社区）"))
+
+
 class DeregisterForm(forms.Form):
     reason = _text(_("注销原因"), widget=forms.Textarea(attrs={"rows": 2}))
     password = _password(_("当前密码"))

@@ -189,23 +189,43 @@ def me_view(request):
         and services.confirmed_device(user)
     ):
         return HttpResponseRedirect(staff_login_url(request.get_full_path()))
-    phone_form = forms.PhoneForm(request.POST if request.method == "POST" else None)
+    posted = request.method == "POST"
+    # Two forms post here: the phone (the default) and the residence.
+    residence_posted = posted and request.POST.get("form") == "residence"
+    phone_form = forms.PhoneForm(request.POST if posted and not residence_posted else None)
+    residence_form = forms.ResidenceForm(
+        request.POST if residence_posted else None,
+        initial={"region_code": user.region.code if user.region_id else ""},
+    )
     status = 200
-    if request.method == "POST":
-        phone_form.is_valid()
+    if posted:
+        form = residence_form if residence_posted else phone_form
+        form.is_valid()
+        data = form.cleaned_data
         try:
-            services.update_profile(user, user, phone=phone_form.cleaned_data.get("phone", ""))
+            if residence_posted:
+                services.update_profile(user, user, region_code=data.get("region_code", ""))
+            else:
+                services.update_profile(user, user, phone=data.get("phone", ""))
         except ServiceError as exc:
-            forms.apply_errors(phone_form, exc)
+            forms.apply_errors(form, exc)
             status = 400
         else:
-            messages.success(request, _("手机号码已更新"))
+            messages.success(
+                request, _("居住地已更新") if residence_posted else _("手机号码已更新")
+            )
             return HttpResponseRedirect(reverse("accounts:me"))
     user.refresh_from_db()
     return render(
         request,
         "accounts/me.html",
-        {"account": user, "phone_form": phone_form, "deregister_form": forms.DeregisterForm()},
+        {
+            "account": user,
+            "phone_form": phone_form,
+            "residence_form": residence_form,
+            "region_groups": forms.region_choices() if user.kind != AccountKind.STAFF else [],
+            "deregister_form": forms.DeregisterForm(),
+        },
         status=status,
     )
 
@@ -234,7 +254,15 @@ def deregister_view(request):
         return render(
             request,
             "accounts/me.html",
-            {"account": user, "phone_form": forms.PhoneForm(), "deregister_form": form},
+            {
+                "account": user,
+                "phone_form": forms.PhoneForm(),
+                "residence_form": forms.ResidenceForm(
+                    initial={"region_code": user.region.code if user.region_id else ""}
+                ),
+                "region_groups": forms.region_choices(),
+                "deregister_form": form,
+            },
             status=400,
         )
     auth_logout(request)
