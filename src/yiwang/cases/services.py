@@ -136,7 +136,7 @@ def snapshot(case: Case) -> dict:
 
 def _lock(case: Case, expected_revision: int | None = None) -> Case:
     locked = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("item", "version", "hall__region", "issue_hall__region", "region")
         .filter(pk=case.pk)
         .first()
