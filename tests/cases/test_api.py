@@ -189,3 +189,45 @@ def test_notifications_and_pdf(api, world, walk_in, django_capture_on_commit_cal
 
     data = document_path(doc).read_bytes()
     assert data.startswith(b"%PDF")
+
+
+def test_attachments_are_in_the_timeline(api, world, walk_in):
+    w = world
+    case = _apply(api, w, walk_in).json()
+    api.post(f"/api/v1/cases/{case['id']}/accept/", {}, format="json")
+    token_for(api, w.approver)
+    url = f"/api/v1/cases/{case['id']}/attach/"
+    r = api.post(
+        url,
+        {"file": SimpleUploadedFile("r.txt", b"plain text"), "name": "核查报告"},
+        format="multipart",
+    )
+    assert r.status_code == 400 and r.json()["code"] == "case.upload_type"
+    r = api.post(
+        url,
+        {
+            "file": SimpleUploadedFile("核查.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64),
+            "name": "实地核查照片",
+            "opinion": "现场照片",
+        },
+        format="multipart",
+    )
+    assert r.status_code == 200, r.json()
+    last = r.json()["events"][-1]
+    assert last["action"] == "attach" and last["data"]["name"] == "实地核查照片"
+    assert last["actor_name"] == w.approver.real_name and last["opinion"] == "现场照片"
+    assert any(m["name"] == "实地核查照片" for m in r.json()["materials"])
+    token_for(api, w.other_approver)
+    assert (
+        api.post(
+            url, {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4"), "name": "x"}, format="multipart"
+        ).status_code
+        == 404
+    )
+    token_for(api, w.citizen)  # not the applicant of this walk-in case: not even visible
+    assert (
+        api.post(
+            url, {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4"), "name": "x"}, format="multipart"
+        ).status_code
+        == 404
+    )

@@ -289,6 +289,11 @@ class IssueSerializer(RevisionSerializer):
     tracking_no = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
+class AttachSerializer(OpinionSerializer):
+    file = serializers.FileField()
+    name = serializers.CharField(max_length=200)
+
+
 class WithdrawSerializer(RevisionSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -338,6 +343,11 @@ MOVES = {
         services.issue,
         IssueSerializer,
         {"method": "method", "signed_by": "signed_by", "tracking_no": "tracking_no"},
+    ),
+    "attach": (
+        services.attach,
+        AttachSerializer,
+        {"file": "upload", "name": "name", "opinion": "opinion"},
     ),
     "withdraw": (services.withdraw, WithdrawSerializer, {"reason": "reason"}),
 }
@@ -468,8 +478,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 def _make_move(name: str):
     func, serializer_class, _mapping = MOVES[name]
 
+    files = any(isinstance(f, serializers.FileField) for f in serializer_class().fields.values())
+
     @extend_schema(
-        request=serializer_class,
+        request={"multipart/form-data": serializer_class} if files else serializer_class,
         responses=_MOVE_RESPONSES,
         tags=["cases"],
         summary=f"{lifecycle.get(name).label} / {name}",

@@ -135,6 +135,13 @@ TRANSITIONS: dict[str, Transition] = {
             (ISSUER,),
         ),
         Transition(
+            "attach",
+            gettext_lazy("添加附件"),
+            tuple(s for s in Status.values if s != Status.DRAFT),
+            None,
+            (CLERK, ISSUER, APPROVER),
+        ),
+        Transition(
             "withdraw",
             gettext_lazy("撤回申请"),
             (Status.RECEIVED, Status.CORRECTING, *_OPEN_BACK_OFFICE, Status.SUSPENDED),

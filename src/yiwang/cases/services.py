@@ -513,25 +513,10 @@ def _safe_name(name: str) -> str:
     return "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"/\\|?*')[:200] or "材料"
 
 
-@transaction.atomic
-def add_material(case: Case, *, by, upload, requirement=None, name: str = "") -> CaseMaterial:
-    """Store one uploaded file for the case: type sniffed from its content
-    (PDF, PNG, JPEG, OFD), size-limited, written outside the web root under
-    a generated name."""
-    case = _require_editable(case, by)
-    if requirement not in (None, ""):
-        requirement = (
-            case.version.materials.filter(pk=requirement).first()
-            if not hasattr(requirement, "pk")
-            else requirement
-        )
-        if requirement is None or requirement.version_id != case.version_id:
-            raise _invalid("requirement", _("该材料不属于本事项的办事指南"))
-    else:
-        requirement = None
-    label = (requirement.name if requirement else "") or _text(
-        name, "name", _("材料名称"), max_length=200
-    )
+def _store_file(case: Case, by, upload, label: str, requirement=None) -> CaseMaterial:
+    """Check and write one uploaded file: its type sniffed from its content
+    (PDF, PNG, JPEG, OFD), size-limited, stored outside the web root under a
+    generated name."""
     size = getattr(upload, "size", None)
     limit = max_upload_bytes()
     if not size:
@@ -571,11 +556,61 @@ def add_material(case: Case, *, by, upload, requirement=None, name: str = "") ->
     material.path = str(relative)
     material.sha256 = digest.hexdigest()
     material.save()
+    return material
+
+
+@transaction.atomic
+def add_material(case: Case, *, by, upload, requirement=None, name: str = "") -> CaseMaterial:
+    """An applicant's material (or the clerk's scan of it) while the case is
+    still at the front desk. See ``_store_file`` for what a file must be."""
+    case = _require_editable(case, by)
+    if requirement not in (None, ""):
+        requirement = (
+            case.version.materials.filter(pk=requirement).first()
+            if not hasattr(requirement, "pk")
+            else requirement
+        )
+        if requirement is None or requirement.version_id != case.version_id:
+            raise _invalid("requirement", _("该材料不属于本事项的办事指南"))
+    else:
+        requirement = None
+    label = (requirement.name if requirement else "") or _text(
+        name, "name", _("材料名称"), max_length=200
+    )
+    material = _store_file(case, by, upload, label, requirement)
+    if requirement is not None:  # a new upload replaces the earlier one
+        case.materials.filter(requirement=requirement, is_current=True).exclude(
+            pk=material.pk
+        ).update(is_current=False)
     record(
         actor=by,
         action="cases.material_add",
         target=case,
-        after={"material": label, "sha256": material.sha256, "size": size},
+        after={"material": label, "sha256": material.sha256, "size": material.size},
+    )
+    return material
+
+
+@transaction.atomic
+def attach(
+    case: Case, *, by, upload, name: str, opinion: str = "", expected_revision=None
+) -> CaseMaterial:
+    """Staff add a file to the case's record (a site-inspection report, an
+    expert opinion, a signed receipt scan): stored like a material and named
+    in the timeline, so every action's attachments are traced."""
+    case = _lock(case, expected_revision)
+    _authorise(case, "attach", by)
+    label = _text(name, "name", _("附件名称"), max_length=200)
+    material = _store_file(case, by, upload, label)
+    before = snapshot(case)
+    _commit_move(
+        case,
+        "attach",
+        before,
+        by=by,
+        opinion=_text(opinion, "opinion", _("说明"), required=False),
+        step=case.steps.filter(state=StepState.ACTIVE).first(),
+        data={"attachment": str(material.pk), "name": label, "sha256": material.sha256},
     )
     return material
 
