@@ -172,6 +172,7 @@ def test_home_links_only_to_pages_that_exist(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.urls("tests.web.urls_without_future")
 def test_future_pages_are_hidden_until_they_exist(client):
     html = client.get("/").content.decode()
     assert 'href="/guide/"' not in html
