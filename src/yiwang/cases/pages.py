@@ -483,6 +483,10 @@ def _event_rows(case):
     return rows
 
 
+def _latest_notifications(user, case, n: int = 3) -> list:
+    return list(Notification.objects.filter(user=user, case=case).order_by("-created_at")[:n])
+
+
 def _detail_context(request, case, *, failed: str = "", errors=None, posted=None) -> dict:
     user = request.user
     staff = is_staff(user)
@@ -513,11 +517,7 @@ def _detail_context(request, case, *, failed: str = "", errors=None, posted=None
         "suspensions": case.suspensions.order_by("started_at"),
         "extensions": case.extensions.order_by("requested_at"),
         "pending_extension": pending_ext,
-        "notifications": Notification.objects.filter(user=user, case=case).order_by("-created_at")[
-            :20
-        ]
-        if not staff
-        else [],
+        "notifications": [] if staff else _latest_notifications(user, case),
         "actions": actions,
         "action_names": names,
         "secondary_actions": SECONDARY_ACTIONS,
