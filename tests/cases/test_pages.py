@@ -547,3 +547,9 @@ def test_notifications_page(client, world, django_capture_on_commit_callbacks):
     assert notes.exists()
     assert notes.first().message in page
     assert 'data-testid="unread"' in html(c.get(reverse("cases:mine")))
+
+
+def test_pages_speak_english(client, world):
+    c = staff_client(type(client), world.approver)
+    page = html(c.get(reverse("cases:queue"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Approval queue" in page and "No steps waiting for you" in page
