@@ -130,6 +130,8 @@ def approve_all_steps(page, live_server, approver, case):
     page.goto(f"/cases/{case.pk}/")
     do(page, "claim")
     assert status_text(page) == "办理中"
+    assert_fits(page, "approver case detail at 1280")
+    screenshot(page, "cases-detail-approver-desktop")
     for _ in range(3):  # 审查, 决定, 办结
         do(page, "pass", opinion="同意")
     assert status_text(page) == "办结（通过）"

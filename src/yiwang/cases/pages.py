@@ -491,7 +491,12 @@ def _detail_context(request, case, *, failed: str = "", errors=None, posted=None
     user = request.user
     staff = is_staff(user)
     # Moves this page has a form for (another app's move appears once it has one).
-    actions = [t for t in parties.allowed_actions(user, case) if t.action in PAGE_MOVES]
+    pending_ext = case.extensions.filter(status=ExtensionStatus.REQUESTED).first()
+    actions = [
+        t
+        for t in parties.allowed_actions(user, case)
+        if t.action in PAGE_MOVES and (t.action != "decide_extension" or pending_ext)
+    ]
     names = [t.action for t in actions]
     today = services.today()
     steps = list(case.steps.select_related("department", "assignee").order_by("position"))
@@ -501,7 +506,6 @@ def _detail_context(request, case, *, failed: str = "", errors=None, posted=None
     correction_rows = [
         {"item": entry, "field": f"c-{i}"} for i, entry in enumerate(notice.items if notice else [])
     ]
-    pending_ext = case.extensions.filter(status=ExtensionStatus.REQUESTED).first()
     return {
         "case": case,
         "staff": staff,
