@@ -6,6 +6,7 @@ document kinds ("item", "faq", "knowledge" …). See docs/search.md.
 Public API::
 
     index_document(kind, object_id, title, body="", keywords=(), weight=1.0, public=True, **scope)
+    index_documents(kind, iterable)              # many at once (importers)
     remove_document(kind, object_id)
     reindex(kind, iterable)
     search(query, kinds=None, limit=10, **scope) -> list[Hit]
@@ -19,6 +20,7 @@ _ENGINE = (
     "add_words",
     "highlight",
     "index_document",
+    "index_documents",
     "reindex",
     "remove_document",
     "search",

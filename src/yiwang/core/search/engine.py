@@ -33,6 +33,7 @@ from .models import SearchDocument, SearchWord
 
 MAX_QUERY_LENGTH = 100
 RECALL_LIMIT = 120
+WEAK_RECALL_BELOW = 3
 BATCH = 2000
 VOCAB_SECONDS = 60.0
 FTS_TABLE = "core_search_fts"
@@ -190,6 +191,36 @@ def index_document(
         else:
             doc.save(force_insert=True)
     return doc
+
+
+def index_documents(kind: str, iterable: Iterable, *, batch_size: int = BATCH) -> int:
+    """Add or replace many documents of ``kind`` at once (each a mapping with
+    the arguments of :func:`index_document`): one delete and bulk inserts,
+    for importers. Returns the number indexed."""
+    ensure_vocabulary()
+    rows = [dict(r) for r in iterable]
+    if not rows:
+        return 0
+    words: dict[str, None] = {}
+    for r in rows:
+        for w in text.derive_words(r.get("title", "")):
+            words[w] = None
+    add_words(words, source=kind)
+    ids = [str(r["object_id"]) for r in rows]
+    with transaction.atomic():
+        for start in range(0, len(ids), 500):
+            SearchDocument.objects.filter(
+                kind=kind, object_id__in=ids[start : start + 500]
+            ).delete()
+        batch = []
+        for r in rows:
+            batch.append(build_document(kind, **r))
+            if len(batch) >= batch_size:
+                SearchDocument.objects.bulk_create(batch)
+                batch = []
+        if batch:
+            SearchDocument.objects.bulk_create(batch)
+    return len(rows)
 
 
 def remove_document(kind: str, object_id) -> bool:
@@ -354,11 +385,6 @@ def _staged_recall(parsed: q.ParsedQuery, scope, limit: int, recall_limit: int):
     if len(strong) > 1:
         stages.append((strong, "AND", False))
     stages += [(strong, "OR", False), (strong, "OR", True)]
-    weak = parsed.recall_groups(strong_only=False)
-    if weak:
-        stages.append(
-            ([(sum((w for w, _ in weak), []), sum((p for _, p in weak), []))], "OR", True)
-        )
     for groups, mode, body in stages:
         if not groups:
             continue
@@ -366,31 +392,54 @@ def _staged_recall(parsed: q.ParsedQuery, scope, limit: int, recall_limit: int):
             rows.setdefault(row[0], row)
         if len(rows) >= limit:
             break
+    # The weak words (办理, 申请, single characters) match a large part of the
+    # index: pull documents in by them only when the telling words found
+    # (almost) nothing, and then by title and keywords only.
+    if len(rows) < WEAK_RECALL_BELOW:
+        weak = parsed.recall_groups(strong_only=False)
+        if weak:
+            groups = [(sum((w for w, _ in weak), []), sum((p for _, p in weak), []))]
+            for row in _recall(groups, "OR", False, scope, recall_limit):
+                rows.setdefault(row[0], row)
     return list(rows.values())
 
 
+@lru_cache(maxsize=50_000)
+def _field_values(title_terms: str, keywords_terms: str, body_terms: str) -> dict[str, float]:
+    """term → the value of the best field holding it (title, then keywords,
+    then body). Cached: the same documents come back query after query."""
+    values = dict.fromkeys(body_terms.split(), F_BODY)
+    values.update(dict.fromkeys(keywords_terms.split(), F_KEYWORDS))
+    values.update(dict.fromkeys(title_terms.split(), F_TITLE))
+    return values
+
+
+@lru_cache(maxsize=50_000)
+def _pinyin_values(pinyin_terms: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    items = tuple(pinyin_terms.split())
+    return frozenset(items), items
+
+
+@lru_cache(maxsize=50_000)
+def _compact(title: str) -> str:
+    return text.normalise(title).replace(" ", "")
+
+
 class _Candidate:
-    __slots__ = ("row", "T", "K", "B", "P", "Plist", "matched_terms", "matched_pinyin")
+    __slots__ = ("row", "V", "P", "Plist", "matched_terms", "matched_pinyin")
 
     def __init__(self, row):
         self.row = row
-        self.T = set(row[6].split())
-        self.K = set(row[7].split())
-        self.B = set(row[8].split())
-        self.Plist = row[9].split()
-        self.P = set(self.Plist)
+        self.V = _field_values(row[6], row[7], row[8])
+        self.P, self.Plist = _pinyin_values(row[9])
         self.matched_terms: set[str] = set()
         self.matched_pinyin: set[tuple[str, bool]] = set()
 
     def term_value(self, t: str) -> float:
-        if t in self.T:
+        v = self.V.get(t, 0.0)
+        if v == F_TITLE:
             self.matched_terms.add(t)
-            return F_TITLE
-        if t in self.K:
-            return F_KEYWORDS
-        if t in self.B:
-            return F_BODY
-        return 0.0
+        return v
 
     def pinyin_value(self, p: str, prefix: bool) -> float:
         if p in self.P:
@@ -425,7 +474,7 @@ def _title_coverage(title: str, matched: set[str]) -> float:
     """Share of the title's characters that the matched words cover: among
     equally matching items, the one the question explains best comes first
     (失业保险金申领 before 领取失业保险金期间职业介绍补贴申领)."""
-    low = text.normalise(title).replace(" ", "")
+    low = _compact(title)
     if not low:
         return 0.0
     marks = [False] * len(low)
@@ -463,7 +512,7 @@ def _rank(parsed: q.ParsedQuery, rows) -> list[tuple[float, _Candidate]]:
         score = 100.0 * cover / total_weight
         score += 10.0 * _title_coverage(title, c.matched_terms)
         score += 1.0 * float(row[10] or 0.0) / top_r
-        if text.normalise(title).replace(" ", "") in exact:
+        if _compact(title) in exact:
             score += 30.0
         if prefer_obtain and any(w in title for w in OBTAIN_ACTIONS):
             score += 2.0

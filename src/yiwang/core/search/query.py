@@ -135,6 +135,10 @@ def _parse_chinese(pq: ParsedQuery, compact: str) -> None:
     matches = synonyms.find(compact)
     consumed = [False] * len(compact)
     for m in matches:
+        for i in range(m.start, m.end):
+            consumed[i] = True
+    matches += synonyms.find_by_sound(compact, consumed)
+    for m in matches:
         pq.concepts.append(_synonym_concept(m))
         for i in range(m.start, m.end):
             consumed[i] = True

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from . import text
 
 CACHE_SECONDS = 10.0
+SOUND_MIN_CHARS = 3
 
 _lock = threading.Lock()
 _cache: dict | None = None
@@ -58,7 +59,19 @@ def _load() -> dict:
             for p in {text.pinyin_full(cjk), text.pinyin_initials(cjk)}:
                 by_pinyin.setdefault(p, []).append(key)
     terms_by_len = sorted(entries, key=lambda t: (-len(t), t))
-    return {"entries": entries, "by_pinyin": by_pinyin, "ordered": terms_by_len}
+    # Terms of three or more Chinese characters by their (fuzzy) sound, for
+    # homophone typos in the query: 营业执造 sounds like 营业执照.
+    by_sound: dict[str, list[str]] = {}
+    for key in entries:
+        if len(key) >= SOUND_MIN_CHARS and all(text.is_cjk_char(c) for c in key):
+            by_sound.setdefault(text.fuzzy("".join(text.syllables(key))), []).append(key)
+    return {
+        "entries": entries,
+        "by_pinyin": by_pinyin,
+        "ordered": terms_by_len,
+        "by_sound": by_sound,
+        "sound_lengths": sorted({len(k) for ks in by_sound.values() for k in ks}, reverse=True),
+    }
 
 
 def dictionary() -> dict:
@@ -92,6 +105,40 @@ def find(query: str) -> list[SynonymMatch]:
             start = q.find(term, start + 1)
     found.sort(key=lambda m: m.start)
     return found
+
+
+def find_by_sound(query: str, taken: list[bool] | None = None) -> list[SynonymMatch]:
+    """Synonym terms (three or more characters) that a stretch of the query
+    *sounds* like without being written so (a homophone typo: 营业执造 →
+    营业执照), longest first, not overlapping ``taken`` positions or each other."""
+    d = dictionary()
+    q = query.replace(" ", "")
+    if not d["by_sound"] or len(q) < SOUND_MIN_CHARS:
+        return []
+    taken = list(taken) if taken is not None else [False] * len(q)
+    sylls = [
+        text.fuzzy(s) if text.is_cjk_char(c) else ""
+        for c, s in zip(q, _char_pinyin(q), strict=True)
+    ]
+    found = []
+    for n in d["sound_lengths"]:
+        for start in range(0, len(q) - n + 1):
+            end = start + n
+            if any(taken[start:end]) or not all(sylls[start:end]):
+                continue
+            for term in d["by_sound"].get("".join(sylls[start:end]), ()):
+                if term != q[start:end]:
+                    for i in range(start, end):
+                        taken[i] = True
+                    found.append(SynonymMatch(term, start, end, d["entries"][term]))
+                    break
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+def _char_pinyin(q: str) -> list[str]:
+    """One pinyin syllable per character of ``q`` ("" for non-CJK)."""
+    return [text.pinyin_full(c) if text.is_cjk_char(c) else "" for c in q]
 
 
 def find_pinyin(latin: str) -> list[SynonymMatch]:
