@@ -29,7 +29,10 @@ def test_serve_rejects_bad_port(capsys):
     assert "端口无效" in capsys.readouterr().err
 
 
-@pytest.mark.django_db
+# transaction=True: like every Django command run from the command line,
+# `main()` closes the database connections when it ends, which PostgreSQL
+# cannot do inside a test's transaction.
+@pytest.mark.django_db(transaction=True)
 def test_demo_load_is_idempotent_and_prints_logins(capsys):
     from yiwang.accounts.models import User
     from yiwang.regions.models import Hall, Region

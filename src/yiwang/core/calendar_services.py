@@ -163,7 +163,8 @@ def set_override(day: date, is_workday: bool, reason: str, by=None) -> CalendarO
     with transaction.atomic():
         _lock()
         override = (
-            CalendarOverride.objects.select_for_update()
+            # of=self: PostgreSQL cannot lock the nullable side of the join.
+            CalendarOverride.objects.select_for_update(of=("self",))
             .select_related("year_import")
             .filter(date=day)
             .first()
@@ -196,7 +197,8 @@ def remove_override(day: date, by=None) -> None:
     with transaction.atomic():
         _lock()
         override = (
-            CalendarOverride.objects.select_for_update()
+            # of=self: PostgreSQL cannot lock the nullable side of the join.
+            CalendarOverride.objects.select_for_update(of=("self",))
             .select_related("year_import")
             .filter(date=day)
             .first()
