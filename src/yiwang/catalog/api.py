@@ -795,3 +795,6 @@ def register(router):
         "catalog/retained-proofs", RetainedProofViewSet, basename="catalog-retained-proof"
     )
     router.register("catalog/levels", ItemLevelViewSet, basename="catalog-level")
+    from . import search_api
+
+    search_api.register(router)

@@ -96,6 +96,15 @@ def load(stdout=None, *, publish: bool = True) -> dict:
             if entry.status == LevelStatus.REQUESTED:
                 services.approve_level(entry, by=None, reason="演示：县级准入")
                 counts["village_items"] += 1
+    from yiwang.core.search import load_default_synonyms
+    from yiwang.core.search.models import SearchDocument
+
+    from . import indexing
+
+    load_default_synonyms()
+    if SearchDocument.objects.filter(kind=indexing.ITEM).count() != ServiceItem.objects.count():
+        indexing.reindex_all()  # a database made before the catalog was indexed
+        counts["reindexed"] = 1
     if stdout is not None:
         stdout.write(
             f"事项清单：新建事项 {counts['items_created']}，发布指南 {counts['guides_published']}，"

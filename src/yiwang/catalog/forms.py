@@ -11,9 +11,29 @@ from yiwang.regions.models import Department, Hall
 
 from .codesets import HandlingForm, ItemType, Level, MaterialSource, ServiceObject
 from .models import GUIDE_FIELDS, GuideStatus, GuideVersion, RetainedProof
+from .themes import LIFE_EVENT_CHOICES, THEME_CHOICES
 
 
-class ItemFilterForm(forms.Form):
+class Styled:
+    """Give every widget its Tabler/Bootstrap class, so the pages look like
+    the rest of the workbench without per-field markup."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            w = field.widget
+            if isinstance(w, (forms.CheckboxSelectMultiple, forms.RadioSelect, forms.HiddenInput)):
+                continue
+            if isinstance(w, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(w, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            w.attrs["class"] = (w.attrs.get("class", "") + " " + css).strip()
+
+
+class ItemFilterForm(Styled, forms.Form):
     q = forms.CharField(label=_("名称或编码"), required=False)
     department = forms.ModelChoiceField(
         label=_("实施部门"), queryset=Department.objects.order_by("name"), required=False
@@ -29,7 +49,7 @@ class ItemFilterForm(forms.Form):
     )
 
 
-class ItemForm(forms.Form):
+class ItemForm(Styled, forms.Form):
     code = forms.CharField(label=_("事项编码"), max_length=64)
     name = forms.CharField(label=_("事项名称"), max_length=200)
     group = forms.CharField(label=_("主项"), max_length=200, required=False)
@@ -52,6 +72,19 @@ class ItemForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     is_active = forms.BooleanField(label=_("有效"), required=False, initial=True)
+    themes = forms.MultipleChoiceField(
+        label=_("主题"),
+        choices=THEME_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("公众按主题浏览时显示；新建时不选则按名称自动建议"),
+    )
+    life_events = forms.MultipleChoiceField(
+        label=_("人生事件"),
+        choices=LIFE_EVENT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,7 +93,7 @@ class ItemForm(forms.Form):
             self.fields["code"].help_text = _("编码是事项的唯一标识，创建后不能修改")
 
 
-class GuideForm(forms.ModelForm):
+class GuideForm(Styled, forms.ModelForm):
     handling_forms = forms.MultipleChoiceField(
         label=_("办理形式"),
         choices=HandlingForm.choices,
@@ -86,7 +119,7 @@ class GuideForm(forms.ModelForm):
         }
 
 
-class MaterialForm(forms.Form):
+class MaterialForm(Styled, forms.Form):
     id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("材料名称"), max_length=200)
     issuing_body = forms.CharField(label=_("出具机构"), max_length=200, required=False)
@@ -103,7 +136,7 @@ class MaterialForm(forms.Form):
     note = forms.CharField(label=_("备注"), max_length=300, required=False)
 
 
-class StepForm(forms.Form):
+class StepForm(Styled, forms.Form):
     name = forms.CharField(label=_("环节名称"), max_length=60)
     department = forms.ModelChoiceField(
         label=_("承办部门"), queryset=Department.objects.order_by("name"), required=False
@@ -121,10 +154,23 @@ MaterialFormSet = forms.formset_factory(MaterialForm, extra=1, can_delete=True)
 StepFormSet = forms.formset_factory(StepForm, extra=1, can_delete=True)
 
 
-class LevelForm(forms.Form):
+class LevelForm(Styled, forms.Form):
     level = forms.ChoiceField(label=_("层级"), choices=Level.choices)
     reason = forms.CharField(label=_("理由"), max_length=500, required=False)
 
 
-class NoteForm(forms.Form):
+class NoteForm(Styled, forms.Form):
     note = forms.CharField(label=_("意见"), max_length=500, required=False)
+
+
+class SynonymForm(Styled, forms.Form):
+    term = forms.CharField(
+        label=_("群众的说法"), max_length=50, help_text=_("如：身份证丢了、养狗")
+    )
+    expansions = forms.CharField(
+        label=_("对应的规范说法"),
+        max_length=1000,
+        help_text=_("用“/”分隔多个，如：居民身份证挂失 / 居民身份证办理"),
+    )
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)

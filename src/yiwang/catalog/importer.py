@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.errors import ServiceError, ValidationFailed
 from yiwang.regions.models import Department, Region
 
-from . import demo_guides, services
+from . import demo_guides, indexing, services
 from .codes import code_problems, parse_code
 from .codesets import Level, item_type_from_code
 from .models import (
@@ -36,6 +36,7 @@ from .models import (
     LevelStatus,
     RetainedProof,
     ServiceItem,
+    tag_string,
 )
 
 REQUIRED_COLUMNS = ("department", "name", "item_code", "task_type")
@@ -204,7 +205,7 @@ def import_csv(
     with transaction.atomic():
         region = _region_for(default_area, by)
     for start in range(0, total, BATCH):
-        with transaction.atomic():
+        with transaction.atomic(), indexing.deferred():
             for index in range(start, min(start + BATCH, total)):
                 _import_row(
                     index + 1,
@@ -393,6 +394,8 @@ ITEM_COLUMNS = [
     "service_objects",
     "levels",
     "is_active",
+    "themes",
+    "life_events",
 ]
 GUIDE_COLUMNS = ["code", "number", "status", *GUIDE_FIELDS]
 MATERIAL_COLUMNS = [
@@ -462,6 +465,8 @@ def export_xlsx(target, *, items=None, progress: Progress | None = None) -> int:
                 _cell(item.service_objects),
                 _cell(sorted(levels[item.pk])),
                 item.is_active,
+                _cell(item.theme_list),
+                _cell(item.life_event_list),
             ]
         )
         version = _current_version(item)
@@ -578,6 +583,12 @@ def import_xlsx(source, *, by=None, progress: Progress | None = None) -> ImportR
         steps[str(r["code"])].append(r)
     report = ImportReport(rows=len(items))
     region = Region.objects.filter(level=Level.COUNTY, is_active=True).order_by("code").first()
+    with indexing.deferred():
+        _import_xlsx_rows(items, guides, materials, steps, by, region, report, progress)
+    return report
+
+
+def _import_xlsx_rows(items, guides, materials, steps, by, region, report, progress) -> None:
     total = len(items)
     for number, row in enumerate(items, start=1):
         code = str(row.get("code") or "").strip()
@@ -605,7 +616,6 @@ def import_xlsx(source, *, by=None, progress: Progress | None = None) -> ImportR
             )
         if progress and (number % 100 == 0 or number == total):
             progress(number, total)
-    return report
 
 
 def _materials_from_rows(rows) -> list[dict]:
@@ -687,6 +697,9 @@ def _import_xlsx_item(row, guide, mats, stps, *, by, region, report) -> str:
         if row.get("is_active") not in (None, "")
         else True,
     }
+    for key in ("themes", "life_events"):
+        if key in row:  # workbooks exported before these columns existed lack them
+            item_fields[key] = tag_string(_list(row.get(key)))
     item = ServiceItem.objects.filter(code=code).first()
     result = "unchanged"
     if item is None:
@@ -694,7 +707,11 @@ def _import_xlsx_item(row, guide, mats, stps, *, by, region, report) -> str:
             by=by,
             code=code,
             with_draft=guide is None,
-            **{k: v for k, v in item_fields.items() if k != "is_active"},
+            **{
+                k: (v.split() if k in ("themes", "life_events") else v)
+                for k, v in item_fields.items()
+                if k != "is_active"
+            },
         )
         if not item_fields["is_active"]:
             services.update_item(item, by=by, is_active=False)

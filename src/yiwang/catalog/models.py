@@ -54,6 +54,10 @@ class ServiceItem(TimeStampedModel):
         "regions.Hall", verbose_name=_("可办大厅"), blank=True, related_name="service_items"
     )
     is_active = models.BooleanField(_("有效"), default=True)
+    # Browse categories (see themes.py): slugs separated by spaces, with a
+    # space at each end, so `themes__contains=" birth "` works on every database.
+    themes = models.CharField(_("主题"), max_length=300, blank=True, default="")
+    life_events = models.CharField(_("人生事件"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("政务服务事项")
@@ -63,6 +67,20 @@ class ServiceItem(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
+
+    @property
+    def theme_list(self) -> list[str]:
+        return self.themes.split()
+
+    @property
+    def life_event_list(self) -> list[str]:
+        return self.life_events.split()
+
+
+def tag_string(slugs) -> str:
+    """Slugs as stored in ``ServiceItem.themes`` / ``life_events``."""
+    slugs = [s for s in dict.fromkeys(slugs or ()) if s]
+    return f" {' '.join(slugs)} " if slugs else ""
 
 
 class GuideStatus(models.TextChoices):

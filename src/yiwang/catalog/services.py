@@ -28,7 +28,8 @@ from yiwang.core.audit import record
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from yiwang.regions.models import Department, Hall, Region
 
-from . import consistency, lifecycle
+from . import consistency, indexing, lifecycle
+from . import themes as theme_rules
 from .codes import code_problems, parse_code
 from .codesets import HandlingForm, ItemType, Level, ServiceObject, item_type_from_code
 from .models import (
@@ -41,9 +42,19 @@ from .models import (
     ProcessStep,
     RetainedProof,
     ServiceItem,
+    tag_string,
 )
 
-ITEM_EDITABLE = ("name", "group", "item_type", "department", "service_objects", "is_active")
+ITEM_EDITABLE = (
+    "name",
+    "group",
+    "item_type",
+    "department",
+    "service_objects",
+    "is_active",
+    "themes",
+    "life_events",
+)
 MATERIAL_EDITABLE = (
     "name",
     "issuing_body",
@@ -93,6 +104,8 @@ def item_snapshot(item: ServiceItem) -> dict:
         if item.pk
         else [],
         "is_active": item.is_active,
+        "themes": item.theme_list,
+        "life_events": item.life_event_list,
     }
 
 
@@ -186,6 +199,19 @@ def _clean_item_fields(data: dict) -> dict:
         out["service_objects"] = values
     if "is_active" in data:
         out["is_active"] = bool(data["is_active"])
+    for key, table, label in (
+        ("themes", theme_rules.THEMES_BY_SLUG, _("主题")),
+        ("life_events", theme_rules.LIFE_EVENTS_BY_SLUG, _("人生事件")),
+    ):
+        if key in data:
+            values = data[key] or []
+            values = values.split() if isinstance(values, str) else list(values)
+            bad = [v for v in values if v not in table]
+            if bad:
+                raise _invalid(
+                    key, _("未知的%(label)s：%(v)s") % {"label": label, "v": "、".join(bad)}
+                )
+            out[key] = tag_string(values)
     return out
 
 
@@ -213,10 +239,13 @@ def create_item(
     area_code: str = "",
     with_draft: bool = True,
     levels=(),
+    themes=None,
+    life_events=None,
 ) -> ServiceItem:
     """A new item with its code parsed (see ``codes``), on the county / town
     lists named in ``levels`` (a village entry is only requested), and,
-    unless told, an empty draft guide (version 1) named after it. One audit
+    unless told, an empty draft guide (version 1) named after it. Themes and
+    life events not given are suggested by ``themes.suggest``. One audit
     entry covers all of it."""
     require_admin(by)
     problems = code_problems(code)
@@ -238,6 +267,13 @@ def create_item(
             "service_objects": list(service_objects or []),
         }
     )
+    if themes is None or life_events is None:
+        suggested = theme_rules.suggest(
+            data["name"], data.get("group", ""), data["department"].name
+        )
+        themes = suggested[0] if themes is None else themes
+        life_events = suggested[1] if life_events is None else life_events
+    data.update(_clean_item_fields({"themes": themes, "life_events": life_events}))
     parsed = parse_code(code, area_code=area_code)
     item = ServiceItem(
         code=code,
@@ -273,6 +309,7 @@ def create_item(
         _new_version(item, by=by, fields={"name": item.name}, audit=False)
         after["draft"] = 1
     record(actor=by, action="catalog.item.create", target=item, after=after)
+    indexing.schedule(item.pk)
     return item
 
 
@@ -299,6 +336,7 @@ def update_item(item: ServiceItem, *, by, halls=None, **changes) -> ServiceItem:
     if after != before:
         item.save()
         record(actor=by, action="catalog.item.update", target=item, before=before, after=after)
+        indexing.schedule(item.pk)
     return item
 
 
@@ -791,6 +829,8 @@ def _move(version: GuideVersion, action: str, *, by, note: str = "") -> GuideVer
         before=before,
         after={"status": version.status, "note": note or ""},
     )
+    if action in ("approve", "retire"):
+        indexing.schedule(version.item_id)
     return version
 
 

@@ -1,14 +1,19 @@
 """The service-item catalog (事项清单) and its guides (办事指南).
 
-The public browse and guide pages (/guide/…) are built elsewhere; the
-management pages live under /guide/manage/."""
+Public pages: /guide/ (browse), /guide/search/, /guide/items/<id>/ (the
+guide). Management pages for catalog administrators: /guide/manage/…"""
 
 from django.urls import path
 
-from . import views
+from . import public_views, views
 
 app_name = "catalog"
 urlpatterns: list = [
+    path("", public_views.browse, name="browse"),
+    path("search/", public_views.search_page, name="search"),
+    path("items/<uuid:pk>/", public_views.guide, name="guide"),
+    path("manage/synonyms/", views.synonym_list, name="manage_synonyms"),
+    path("manage/synonyms/<int:pk>/", views.synonym_edit, name="manage_synonym"),
     path("manage/", views.item_list, name="manage_items"),
     path("manage/items/new/", views.item_create, name="manage_item_create"),
     path("manage/items/<uuid:pk>/", views.item_edit, name="manage_item"),

@@ -120,6 +120,8 @@ def item_create(request):
                 service_objects=d["service_objects"],
                 halls=d["halls"],
                 levels=("county",),
+                themes=d["themes"] or None,
+                life_events=d["life_events"] or None,
             )
         except ServiceError as exc:
             _error(request, exc, form)
@@ -141,6 +143,8 @@ def item_edit(request, pk):
         "service_objects": item.service_objects,
         "halls": list(item.halls.all()),
         "is_active": item.is_active,
+        "themes": item.theme_list,
+        "life_events": item.life_event_list,
     }
     form = ItemForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
@@ -156,6 +160,8 @@ def item_edit(request, pk):
                 department=d["department"],
                 service_objects=d["service_objects"],
                 is_active=d["is_active"],
+                themes=d["themes"],
+                life_events=d["life_events"],
             )
         except ServiceError as exc:
             _error(request, exc, form)
@@ -393,3 +399,94 @@ def admission_decide(request, pk, decision):
     else:
         messages.success(request, _("已处理：%(item)s") % {"item": entry.item.name})
     return redirect(reverse("catalog:manage_admission"))
+
+
+# ---------------------------------------------------------------------------
+# the search synonym dictionary (同义词词典), kept by catalog administrators
+
+
+def _synonym_form(data=None, initial=None):
+    from .forms import SynonymForm
+
+    return SynonymForm(data, initial=initial)
+
+
+@catalog_admin_required
+def synonym_list(request):
+    from yiwang.core.search import services as search_services
+    from yiwang.core.search.models import SearchSynonym
+
+    form = _synonym_form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            s = search_services.create_synonym(
+                actor=request.user,
+                term=d["term"],
+                expansions=d["expansions"],
+                note=d["note"],
+                is_active=d["is_active"],
+            )
+        except ServiceError as exc:
+            _error(request, exc, form)
+        else:
+            messages.success(request, _("已添加：%(term)s") % {"term": s.term})
+            return redirect("catalog:manage_synonyms")
+    q = (request.GET.get("q") or "").strip()
+    qs = SearchSynonym.objects.order_by("term")
+    if q:
+        qs = qs.filter(Q(term__contains=q) | Q(expansions__icontains=q))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "catalog/manage/synonyms.html",
+        {"form": form, "page": page, "q": q, "trial": _trial(request)},
+    )
+
+
+def _trial(request):
+    """Try a query against the index from the dictionary page."""
+    from yiwang.core.search import search
+
+    t = (request.GET.get("try") or "").strip()
+    if not t:
+        return None
+    try:
+        return {"q": t, "hits": search(t, kinds="item", limit=5)}
+    except ServiceError as exc:
+        return {"q": t, "hits": [], "error": str(exc.message)}
+
+
+@catalog_admin_required
+def synonym_edit(request, pk):
+    from yiwang.core.search import services as search_services
+    from yiwang.core.search.models import SearchSynonym
+
+    synonym = get_object_or_404(SearchSynonym, pk=pk)
+    if request.method == "POST" and request.POST.get("delete"):
+        try:
+            search_services.delete_synonym(actor=request.user, synonym=synonym)
+        except ServiceError as exc:
+            _error(request, exc)
+            return redirect("catalog:manage_synonym", pk=pk)
+        messages.success(request, _("已删除：%(term)s") % {"term": synonym.term})
+        return redirect("catalog:manage_synonyms")
+    form = _synonym_form(
+        request.POST or None,
+        initial={
+            "term": synonym.term,
+            "expansions": " / ".join(synonym.expansions),
+            "note": synonym.note,
+            "is_active": synonym.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            search_services.update_synonym(actor=request.user, synonym=synonym, **d)
+        except ServiceError as exc:
+            _error(request, exc, form)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("catalog:manage_synonyms")
+    return render(request, "catalog/manage/synonym_form.html", {"form": form, "synonym": synonym})

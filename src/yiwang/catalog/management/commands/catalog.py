@@ -50,12 +50,15 @@ class Command(BaseCommand):
         "  yiwang catalog import-xlsx FILE.xlsx\n"
         "  yiwang catalog publish CODE\n"
         "  yiwang catalog show CODE\n"
-        "  yiwang catalog stats"
+        "  yiwang catalog stats\n"
+        "  yiwang catalog reindex"
     )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(
-            dest="action", required=True, metavar="{import,export,import-xlsx,publish,show,stats}"
+            dest="action",
+            required=True,
+            metavar="{import,export,import-xlsx,publish,show,stats,reindex}",
         )
         p = sub.add_parser(
             "import", help="导入事项清单 CSV（可重复运行）/ import the item list CSV (idempotent)"
@@ -87,6 +90,10 @@ class Command(BaseCommand):
         p.add_argument("code")
         p.add_argument("--json", action="store_true")
         sub.add_parser("stats", help="事项清单统计 / catalog figures")
+        sub.add_parser(
+            "reindex",
+            help="重建事项和常见问题的搜索索引，并载入默认同义词 / rebuild the search index",
+        )
 
     def handle(self, *args, action, **options):
         token = set_context(RequestContext(channel="cli"))
@@ -206,3 +213,13 @@ class Command(BaseCommand):
 
         for key, value in selectors.stats().items():
             self.stdout.write(f"{key}: {value}")
+
+    def do_reindex(self, **_):
+        from yiwang.catalog import indexing
+        from yiwang.core.search import load_default_synonyms
+
+        created, _updated = load_default_synonyms()
+        counts = indexing.reindex_all()
+        self.stdout.write(
+            f"已索引 事项 {counts['item']}，常见问题 {counts['faq']}；新增同义词 {created}"
+        )

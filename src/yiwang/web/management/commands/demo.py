@@ -53,6 +53,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = regions_demo.load(stdout=self.stdout)
             logins = accounts_demo.load(stdout=self.stdout)
+        # The catalog (1,135 real items, generated guides): own transactions, in batches.
+        from yiwang.catalog import demo as catalog_demo
+
+        counts.update(catalog_demo.load(stdout=self.stdout))
+        from yiwang.cases import demo as cases_demo
+
+        counts.update(cases_demo.load(stdout=self.stdout))
         summary = "，".join(f"{k} {v}" for k, v in counts.items())
         self.stdout.write(
             self.style.SUCCESS(
