@@ -547,6 +547,17 @@ def test_notifications_page(client, world, django_capture_on_commit_callbacks):
     assert notes.exists()
     assert notes.first().message in page
     assert 'data-testid="unread"' in html(c.get(reverse("cases:mine")))
+    # The notification carries the time of the move, not of its delivery.
+    event = CaseEvent.objects.get(case=case, action="accept")
+    assert Notification.objects.get(user=w.citizen, event=event).created_at == event.at
+    # Another user's POST marks nothing of this citizen's.
+    other = citizen_client(type(client)(), w.other_citizen)
+    other.post(reverse("cases:notifications"))
+    assert notes.filter(read_at__isnull=True).count() == notes.count()
+    resp = c.post(reverse("cases:notifications"))
+    assert resp.status_code == 302
+    assert not notes.filter(read_at__isnull=True).exists()
+    assert 'data-testid="unread"' not in html(c.get(reverse("cases:mine")))
 
 
 def test_pages_speak_english(client, world):

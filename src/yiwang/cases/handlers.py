@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from yiwang.core import outbox, pii
@@ -73,7 +73,7 @@ def notify_applicant(event):
         Notification.objects.get_or_create(
             user=case.applicant,
             event=ev,
-            defaults={"case": case, "message": text[:500], "created_at": timezone.now()},
+            defaults={"case": case, "message": text[:500], "created_at": ev.at},
         )
     phone = pii.reveal_value(case.phone_enc)
     if phone:

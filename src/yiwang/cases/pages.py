@@ -413,6 +413,9 @@ def mine(request):
 
 @public_login_required
 def notifications(request):
+    if request.method == "POST":
+        services.mark_notifications_read(request.user)
+        return redirect("cases:notifications")
     qs = (
         Notification.objects.filter(user=request.user)
         .select_related("case", "case__item")

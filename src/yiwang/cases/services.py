@@ -49,6 +49,7 @@ from .models import (
     DocumentKind,
     Extension,
     ExtensionStatus,
+    Notification,
     Status,
     StepKind,
     StepState,
@@ -1236,3 +1237,13 @@ def refresh_suspended_deadlines() -> int:
                 locked.save(update_fields=["promised_due", "statutory_due", "updated_at"])
                 count += 1
     return count
+
+
+def mark_notifications_read(user, *, case: Case | None = None) -> int:
+    """Mark the user's unread notifications (of one case, or all) as read."""
+    if not is_active_account(user):
+        return 0
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if case is not None:
+        qs = qs.filter(case=case)
+    return qs.update(read_at=now())
