@@ -264,3 +264,33 @@ def test_profile_change_residence_moves_the_citizen_between_scopes(client):
     client.logout()
     verified_login(client, w.agent)
     assert client.get(f"/accounts/citizens/{citizen.pk}/").status_code == 404
+
+
+def test_staff_login_page_locks_after_repeated_failures(client, clock, settings):
+    """Wrong passwords and wrong TOTP codes both count; at the limit the page
+    says until when the account is locked, and even the right password and
+    code are refused until then."""
+    settings.YIWANG_LOGIN_MAX_FAILURES = 3
+    settings.YIWANG_LOGIN_LOCK_MINUTES = 15
+    w = build_world()
+
+    def attempt(password, otp):
+        return client.post(
+            "/accounts/login/",
+            {"tab": "staff", "username": "town-clerk", "password": password, "otp_token": otp},
+        )
+
+    good = totp_code(w.town_clerk.totp_device, clock())
+    bad = f"{(int(good) + 1) % 1_000_000:06d}"
+    resp = attempt("wrong-password", good)
+    assert resp.status_code == 400 and "再失败2次账户将被锁定15分钟" in page(resp)
+    resp = attempt(PW, bad)
+    assert resp.status_code == 400 and "动态验证码不正确" in page(resp)
+    resp = attempt(PW, bad)
+    assert resp.status_code == 400 and "账户已锁定至" in page(resp)
+    resp = attempt(PW, totp_code(w.town_clerk.totp_device, clock()))
+    assert resp.status_code == 400 and "连续登录失败次数过多" in page(resp)
+    assert "_auth_user_id" not in client.session
+    clock.advance(minutes=16)
+    resp = attempt(PW, totp_code(w.town_clerk.totp_device, clock()))
+    assert resp.status_code == 302
