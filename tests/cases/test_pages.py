@@ -564,3 +564,14 @@ def test_pages_speak_english(client, world):
     c = staff_client(type(client), world.approver)
     page = html(c.get(reverse("cases:queue"), HTTP_ACCEPT_LANGUAGE="en"))
     assert "Approval queue" in page and "No steps waiting for you" in page
+
+
+def test_guide_page_leads_to_the_application(client, world):
+    w = world
+    guide = html(client.get(reverse("catalog:guide", args=[w.item.pk])))
+    apply_url = reverse("cases:apply", args=[w.item.pk])
+    assert f'href="{apply_url}"' in guide
+    c = citizen_client(client, w.citizen)
+    resp = c.get(apply_url)
+    assert resp.status_code == 200
+    assert w.item.name in html(resp)
