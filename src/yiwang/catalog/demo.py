@@ -96,6 +96,17 @@ def load(stdout=None, *, publish: bool = True) -> dict:
             if entry.status == LevelStatus.REQUESTED:
                 services.approve_level(entry, by=None, reason="演示：县级准入")
                 counts["village_items"] += 1
+        # The village rooms offer what was admitted to the village list.
+        village_halls = Hall.objects.filter(region__level=Level.VILLAGE, is_active=True)
+        through = ServiceItem.halls.through
+        through.objects.bulk_create(
+            [
+                through(serviceitem_id=item.pk, hall_id=hall_pk)
+                for item in town_items[:VILLAGE_ADMITTED]
+                for hall_pk in village_halls.values_list("pk", flat=True)
+            ],
+            ignore_conflicts=True,
+        )
     from yiwang.core.search import load_default_synonyms
     from yiwang.core.search.models import SearchDocument
 
