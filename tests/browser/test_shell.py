@@ -41,6 +41,16 @@ def glyphs_render(page, text: str) -> bool:
     )
 
 
+def tools_on_one_row(page) -> bool:
+    """The header's tools (language, elderly mode, login/register) share one row."""
+    tops = page.evaluate(
+        """() => [...document.querySelectorAll('.yw-brandbar .yw-tools > *')]
+                 .filter(el => el.offsetParent !== null)
+                 .map(el => Math.round(el.getBoundingClientRect().top))"""
+    )
+    return bool(tops) and max(tops) - min(tops) <= 4
+
+
 def seed_halls():
     county = Region.objects.create(code="511602000000", name="示例县", level=Level.COUNTY)
     town = Region.objects.create(
@@ -66,6 +76,7 @@ def test_home_on_desktop(page):
     page.reload()
     assert body_font_px(page) >= 20
     assert_fits(page, "elderly home at 1280")
+    assert tools_on_one_row(page), "the header tools break apart in elderly mode"
     screenshot(page, "home-desktop-elderly")
 
 
