@@ -41,6 +41,13 @@ def glyphs_render(page, text: str) -> bool:
     )
 
 
+def open_portal_menu(page):
+    """Open the phone menu and wait until it has finished sliding down (a
+    click during the slide can miss on a slow machine)."""
+    page.get_by_role("button", name="打开菜单").click()
+    page.locator("#yw-portal-menu.collapse.show").wait_for()
+
+
 def tools_on_one_row(page) -> bool:
     """The header's tools (language, elderly mode, login/register) share one row."""
     tops = page.evaluate(
@@ -104,7 +111,7 @@ def test_elderly_mode_enlarges_the_type(phone_page):
     page = phone_page
     page.goto("/")
     before = body_font_px(page)
-    page.get_by_role("button", name="打开菜单").click()
+    open_portal_menu(page)
     with page.expect_navigation():
         page.get_by_test_id("elderly-toggle").click()
     assert page.url.endswith("/")
@@ -115,7 +122,7 @@ def test_elderly_mode_enlarges_the_type(phone_page):
     assert_fits(page, "elderly home at 360")
     screenshot(page, "home-phone-elderly")
 
-    page.get_by_role("button", name="打开菜单").click()
+    open_portal_menu(page)
     with page.expect_navigation():
         page.get_by_test_id("elderly-toggle").click()
     assert body_font_px(page) == before
