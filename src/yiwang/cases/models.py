@@ -192,6 +192,8 @@ class Case(TimeStampedModel):
             models.Index(fields=["department", "status"]),
             models.Index(fields=["applicant", "status"]),
             models.Index(fields=["created_at"]),
+            # The clerk's search by applicant name (selectors.search).
+            models.Index(fields=["applicant_name"], name="case_applicant_name"),
         ]
 
     def __str__(self):
@@ -312,7 +314,16 @@ class CaseStep(UUIDModel):
         constraints = [
             models.UniqueConstraint(fields=["case", "position"], name="case_step_position")
         ]
-        indexes = [models.Index(fields=["department", "state", "due_on"])]
+        indexes = [
+            models.Index(fields=["department", "state", "due_on"]),
+            # The approver's queue (selectors.queue): its order, and its count
+            # from the index alone.
+            models.Index(
+                fields=["department", "due_on", "started_at", "assignee"],
+                condition=models.Q(state="active", kind="review"),
+                name="case_step_queue",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.case} · {self.name}"

@@ -434,7 +434,7 @@ def create_draft(
     case = Case(
         item=item,
         version=version,
-        department=item.department,
+        department_id=item.department_id,  # no query for the department row
         hall=hall,
         region=hall.region,
         issue_hall=_clean_issue_hall(hall, issue_hall),
