@@ -32,7 +32,9 @@ def _counted(start, end, spans):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    start=st.dates(min_value=dt.date(2026, 1, 5), max_value=dt.date(2026, 11, 30)),
+    # Within the years the calendar covers (a deadline running into an uncovered
+    # year is refused with a clear error, tested in tests/core).
+    start=st.dates(min_value=dt.date(2026, 1, 5), max_value=dt.date(2026, 9, 30)),
     gaps=st.lists(
         st.tuples(st.integers(min_value=0, max_value=6), st.integers(min_value=0, max_value=9)),
         max_size=3,
