@@ -353,26 +353,67 @@ def _recall(groups, mode, body, scope, limit):
         return []
     kinds, include_private, region_path, department_id = scope
     params: list = []
-    if connection.vendor == "postgresql":
-        params.append(_pg_expression(groups, mode, body))
-        where = _scope_sql(kinds, include_private, region_path, department_id, params)
-        sql = (
-            f"SELECT {_COLUMNS}, ts_rank_cd('{{0.3, 0.1, 0.4, 1.0}}', d.search_vector, tq) AS r "
-            f"FROM core_searchdocument d, to_tsquery('simple', %s) tq "
-            f"WHERE d.search_vector @@ tq{where} ORDER BY r DESC, d.id LIMIT %s"
-        )
-    else:
-        params.append(_fts5_expression(groups, mode, body, kinds))
-        where = _scope_sql(kinds, include_private, region_path, department_id, params)
-        sql = (
-            f"SELECT {_COLUMNS}, -bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 3.0, 0.0) AS r "
-            f"FROM {FTS_TABLE} JOIN core_searchdocument d ON d.id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s{where} ORDER BY r DESC, d.id LIMIT %s"
-        )
+    if connection.vendor != "postgresql":
+        return _recall_fts5(_fts5_expression(groups, mode, body, kinds), scope, limit)
+    params.append(_pg_expression(groups, mode, body))
+    where = _scope_sql(kinds, include_private, region_path, department_id, params)
+    sql = (
+        f"SELECT {_COLUMNS}, ts_rank_cd('{{0.3, 0.1, 0.4, 1.0}}', d.search_vector, tq) AS r "
+        f"FROM core_searchdocument d, to_tsquery('simple', %s) tq "
+        f"WHERE d.search_vector @@ tq{where} ORDER BY r DESC, d.id LIMIT %s"
+    )
     params.append(limit)
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
+
+
+_BM25 = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 3.0, 0.0)"
+
+
+def _recall_fts5(expr: str, scope, limit: int):
+    """FTS5: rank inside the full-text table alone (rowid and bm25, a top-N
+    sort), then read the few winning documents. Joining first would make
+    SQLite read and carry every matching document through the sort — with
+    thousands of FAQ entries matching a common word, most of the time.
+
+    The scope filters that the full-text table cannot apply (public, region,
+    department) are applied to the winners; when they leave fewer than
+    ``limit`` of a truncated list, the query is run again unbounded, so the
+    result is exactly that of ranking the filtered matches."""
+    kinds, include_private, region_path, department_id = scope
+    filtered = not include_private or region_path is not None or bool(department_id)
+    inner = limit * 2 if filtered else limit
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT rowid, {_BM25} AS r FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            f"ORDER BY r DESC, rowid LIMIT %s",
+            [expr, inner],
+        )
+        ranked = cur.fetchall()
+        if not ranked:
+            return []
+        params: list = [r[0] for r in ranked]
+        where = _scope_sql(None, include_private, region_path, department_id, params)
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM core_searchdocument d "
+            f"WHERE d.id IN ({', '.join(['%s'] * len(ranked))}){where}",
+            params,
+        )
+        docs = {row[0]: row for row in cur.fetchall()}
+        if len(docs) < limit and len(ranked) == inner:
+            # the filters dropped too many of the best: rank all the matches
+            params = [expr]
+            where = _scope_sql(None, include_private, region_path, department_id, params)
+            params.append(limit)
+            cur.execute(
+                f"SELECT {_COLUMNS}, {_BM25} AS r FROM {FTS_TABLE} "
+                f"JOIN core_searchdocument d ON d.id = {FTS_TABLE}.rowid "
+                f"WHERE {FTS_TABLE} MATCH %s{where} ORDER BY r DESC, d.id LIMIT %s",
+                params,
+            )
+            return cur.fetchall()
+    return [(*docs[i], r) for i, r in ranked if i in docs][:limit]
 
 
 def _staged_recall(parsed: q.ParsedQuery, scope, limit: int, recall_limit: int):
