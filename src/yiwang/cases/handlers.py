@@ -1,5 +1,6 @@
 """Outbox handlers of the cases app (delivered by the worker, at least once).
 
+- ``core.calendar_changed`` → recompute the deadlines on or after the change.
 - ``cases.document_created`` → render the PDF.
 - ``cases.moved`` → tell the applicant: an in-app notification always (once
   per event: the unique key dedupes redeliveries), an SMS to the phone given
@@ -33,6 +34,17 @@ NOTIFIED = {
     "withdraw",
     "decide_extension",
 }
+
+
+@outbox.handler("core.calendar_changed")
+def recompute_after_calendar_change(event):
+    """Holidays or make-up days changed from a day on (or a year was
+    imported): the stored deadlines on or after it are recomputed."""
+    import datetime as dt
+
+    from . import services
+
+    services.recompute_open_deadlines(dt.date.fromisoformat(event.payload["since"]))
 
 
 @outbox.handler("cases.document_created")

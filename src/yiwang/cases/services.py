@@ -270,23 +270,43 @@ def extension_days(case: Case) -> int:
 def recompute_deadlines(case: Case) -> None:
     """Set the promised and statutory ends and every running step's due date
     from ``accepted_on``, the stored suspensions and the approved extensions.
-    Idempotent: whatever happened in between, the result is the same."""
+    Idempotent: whatever happened in between, the result is the same.
+
+    A date that falls in a year whose holidays are not entered yet is left
+    empty (待定) rather than guessed, and never blocks the move: the case is
+    accepted all the same, and the dates are filled in when the year's
+    schedule is imported (``core.calendar_changed``, see ``handlers``)."""
     if case.accepted_on is None:
         case.promised_due = case.statutory_due = None
         return
     spans = pauses(case)
+
+    def due(start, days, unit=TimeUnit.WORKING_DAY):
+        try:
+            return _due(start, days, unit, spans)
+        except calendar.CalendarNotCovered:
+            return None
+
     if case.promised_days is not None:
-        case.promised_due = _due(case.accepted_on, case.promised_days, case.time_unit, spans)
+        case.promised_due = due(case.accepted_on, case.promised_days, case.time_unit)
     if case.statutory_days is not None:
-        case.statutory_due = _due(
-            case.accepted_on, case.statutory_days + extension_days(case), case.time_unit, spans
+        case.statutory_due = due(
+            case.accepted_on, case.statutory_days + extension_days(case), case.time_unit
         )
     for step in case.steps.all():
         if step.state == StepState.ACTIVE and step.started_on:
-            due = calendar.deadline(step.started_on, step.days, spans)
-            if due != step.due_on:
-                step.due_on = due
+            step_due = due(step.started_on, step.days)
+            if step_due != step.due_on:
+                step.due_on = step_due
                 step.save(update_fields=["due_on"])
+
+
+def deadlines_pending(case: Case) -> bool:
+    """True when a limit is set but its date could not be computed yet."""
+    return case.accepted_on is not None and (
+        (case.promised_days is not None and case.promised_due is None)
+        or (case.statutory_days is not None and case.statutory_due is None)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -780,7 +800,12 @@ def accept(case: Case, *, by, opinion: str = "", expected_revision: int | None =
             _activate(first, case.accepted_on)
     recompute_deadlines(case)
     _commit_move(
-        case, "accept", before, by=by, opinion=_text(opinion, "opinion", _("意见"), required=False)
+        case,
+        "accept",
+        before,
+        by=by,
+        opinion=_text(opinion, "opinion", _("意见"), required=False),
+        data={"deadline_pending": True} if deadlines_pending(case) else None,
     )
     _document(case, DocumentKind.ACCEPTANCE, {"opinion": opinion})
     if instant:
@@ -1223,20 +1248,53 @@ def withdraw(case: Case, *, by, reason: str = "", expected_revision: int | None 
     return case
 
 
-def refresh_suspended_deadlines() -> int:
-    """Recompute the deadlines of suspended cases (their ends move daily)."""
+def recompute_open_deadlines(since: dt.date | None = None, *, suspended: bool = False) -> int:
+    """Recompute the stored deadlines of open, accepted cases whose dates are
+    still pending (待定), plus those whose dates fall on or after ``since``
+    (a calendar change from that day), plus — with ``suspended`` — every
+    suspended one (its ends move as days pass). Each case is locked and saved
+    on its own; a change is recorded in its audit stream. Returns how many
+    changed."""
+    from django.db.models import Q
+
+    which = Q(statutory_due__isnull=True, statutory_days__isnull=False) | Q(
+        promised_due__isnull=True, promised_days__isnull=False
+    )
+    if since is not None:
+        which |= Q(statutory_due__gte=since) | Q(promised_due__gte=since)
+    if suspended:
+        which |= Q(status=Status.SUSPENDED)
+    qs = Case.objects.filter(
+        which,
+        status__in=[Status.ACCEPTED, Status.IN_PROGRESS, Status.SUSPENDED],
+        accepted_on__isnull=False,
+    )
     count = 0
-    for case in Case.objects.filter(status=Status.SUSPENDED):
+    for pk in qs.values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            locked = _lock(case)
-            if locked.status != Status.SUSPENDED:
+            locked = _lock(Case(pk=pk))
+            if locked.status not in (Status.ACCEPTED, Status.IN_PROGRESS, Status.SUSPENDED):
                 continue
-            before = (locked.promised_due, locked.statutory_due)
+            before = {"promised_due": locked.promised_due, "statutory_due": locked.statutory_due}
             recompute_deadlines(locked)
-            if (locked.promised_due, locked.statutory_due) != before:
+            after = {"promised_due": locked.promised_due, "statutory_due": locked.statutory_due}
+            if after != before:
                 locked.save(update_fields=["promised_due", "statutory_due", "updated_at"])
+                record(
+                    actor=None,
+                    action="cases.deadlines_recomputed",
+                    target=locked,
+                    before=before,
+                    after=after,
+                )
                 count += 1
     return count
+
+
+def refresh_suspended_deadlines() -> int:
+    """The nightly job: suspended cases' ends move as days pass; pending ones
+    may have become computable."""
+    return recompute_open_deadlines(suspended=True)
 
 
 def mark_notifications_read(user, *, case: Case | None = None) -> int:

@@ -87,11 +87,17 @@ def _lock() -> None:
     )
 
 
-def _bump() -> None:
+def _bump(since: date) -> None:
+    """The calendar changed from ``since`` on: invalidate every process's
+    cache, and tell the apps that keep deadlines (``core.calendar_changed``,
+    in this transaction) so they recompute the ones on or after that day."""
     revision = CalendarRevision.objects.get(pk=1)
     revision.token = uuid.uuid4().hex
     revision.save()
     _note_write()
+    from . import outbox
+
+    outbox.emit("core.calendar_changed", {"since": since.isoformat()}, key="core.calendar")
 
 
 def _stream(key) -> str:
@@ -185,7 +191,7 @@ def set_override(day: date, is_workday: bool, reason: str, by=None) -> CalendarO
             after=snapshot(override),
             stream=_stream(day.isoformat()),
         )
-        _bump()
+        _bump(day)
     return override
 
 
@@ -213,7 +219,7 @@ def remove_override(day: date, by=None) -> None:
             stream=_stream(day.isoformat()),
         )
         override.delete()
-        _bump()
+        _bump(day)
 
 
 # --------------------------------------------------------------------------- years
@@ -447,7 +453,7 @@ def import_year(
             after=after,
             stream=_stream(year),
         )
-        _bump()
+        _bump(date(int(year), 1, 1))
     return calendar_year
 
 
@@ -478,4 +484,4 @@ def remove_year(year: int, by=None) -> None:
             stream=_stream(year),
         )
         calendar_year.delete()
-        _bump()
+        _bump(date(int(year), 1, 1))
