@@ -635,7 +635,7 @@ def _regenerate_indexes(cursor, table: str):
     return [d for _n, d in defs]
 
 
-def insert_steps(cursor, approvers: dict, today: dt.date) -> tuple[int, int]:
+def insert_steps(cursor, approvers: dict, today: dt.date, before: dt.datetime) -> tuple[int, int]:
     """The steps of every accepted case, made by the server from the cases:
     the acceptance (done) and the review (done for concluded cases; active
     for open ones, due around today, claimed by one of the department's
@@ -652,7 +652,9 @@ def insert_steps(cursor, approvers: dict, today: dt.date) -> tuple[int, int]:
         f"INSERT INTO cases_casestep ({cols}) "
         "SELECT (left(c.id::text, 32) || '0000')::uuid, 0, '受理', 'acceptance', 'clerk', 0, '', "
         "'done', c.accepted_on, c.accepted_at, NULL, c.accepted_at, 'pass', '', NULL, c.id, "
-        "c.department_id, c.accepted_by_id FROM cases_case c WHERE c.accepted_on IS NOT NULL"
+        "c.department_id, c.accepted_by_id FROM cases_case c "
+        "WHERE c.accepted_on IS NOT NULL AND c.created_at < %s",
+        [before],
     )
     done = "c.status IN ('approved', 'denied')"
     cursor.execute(
@@ -666,10 +668,14 @@ def insert_steps(cursor, approvers: dict, today: dt.date) -> tuple[int, int]:
         f"CASE WHEN {done} THEN p.pick END "
         "FROM cases_case c JOIN bench_approvers a ON a.department_id = c.department_id "
         "CROSS JOIN LATERAL (SELECT a.ids[1 + floor(random() * array_length(a.ids, 1))::int] "
-        "AS pick WHERE c.id IS NOT NULL) p WHERE c.accepted_on IS NOT NULL",
-        [today],
+        "AS pick WHERE c.id IS NOT NULL) p WHERE c.accepted_on IS NOT NULL AND c.created_at < %s",
+        [today, before],
     )
-    cursor.execute("SELECT count(*), count(*) FILTER (WHERE state = 'active') FROM cases_casestep")
+    cursor.execute(
+        "SELECT count(*), count(*) FILTER (WHERE state = 'active') FROM cases_casestep s "
+        "JOIN cases_case c ON c.id = s.case_id WHERE c.created_at < %s",
+        [before],
+    )
     return cursor.fetchone()
 
 
@@ -845,7 +851,11 @@ def load_cases(world, n: int, seed: int = 11) -> dict:
             t_copy = time.perf_counter()
             with pc.copy("COPY cases_casecounter (key, value) FROM STDIN") as cp:
                 cp.write("".join(f"{k}\t{v}\n" for k, v in counters.items()))
-        stats["steps"], stats["active_steps"] = insert_steps(cursor, approvers, today)
+        # Only the loaded cases (all made before today; the run's own have steps).
+        loaded_before = dt.datetime.combine(today, dt.time(0), tzinfo=dt.UTC)
+        stats["steps"], stats["active_steps"] = insert_steps(
+            cursor, approvers, today, loaded_before
+        )
         t_steps = time.perf_counter()
         for ddl in case_indexes + step_indexes:
             cursor.execute(ddl)
@@ -1072,7 +1082,7 @@ def main(argv=None) -> int:
             log(
                 f"loaded {stats['cases']} cases, {stats['steps']} steps "
                 f"({stats['active_steps']} active) in {stats['total_s']:.1f} s: people "
-                f"{stats['people_s']:.1f} s, COPY {stats['copy_s']:.1f} s, indexes "
+                f"{stats['people_s']:.1f} s, COPY {stats['copy_s']:.1f} s, steps {stats['steps_s']:.1f} s, indexes "
                 f"{stats['index_s']:.1f} s, analyze {stats['analyze_s']:.1f} s"
             )
             reads = time_reads(world, args.rounds)
