@@ -456,7 +456,12 @@ def _event_rows(case):
         for entry in data.get("items") or []:
             details.append(f"{entry.get('material', '')}：{entry.get('reason', '')}")
         if data.get("kind_label"):
-            details.append(_("特别程序：%(kind)s") % {"kind": data["kind_label"]})
+            # The stored label is in the language of whoever moved the case.
+            kind = data.get("kind")
+            label = (
+                SuspensionKind(kind).label if kind in SuspensionKind.values else data["kind_label"]
+            )
+            details.append(_("特别程序：%(kind)s") % {"kind": label})
         if data.get("next"):
             details.append(_("转入环节：%(step)s") % {"step": data["next"]})
         if data.get("to") and e.action in ("return", "handover"):

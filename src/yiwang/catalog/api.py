@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -480,12 +481,14 @@ class GuideVersionViewSet(
         data = _validated(DraftCreateSerializer, request.data)
         item = ServiceItem.objects.filter(pk=data["item"]).first()
         if item is None:
-            raise ValidationFailed("事项不存在", fields={"item": ["事项不存在"]})
+            raise ValidationFailed(_("事项不存在"), fields={"item": [_("事项不存在")]})
         copy_from = None
         if data.get("copy_from"):
             copy_from = GuideVersion.objects.filter(pk=data["copy_from"]).first()
             if copy_from is None:
-                raise ValidationFailed("来源版本不存在", fields={"copy_from": ["来源版本不存在"]})
+                raise ValidationFailed(
+                    _("来源版本不存在"), fields={"copy_from": [_("来源版本不存在")]}
+                )
         version = services.create_draft(item, by=request.user, copy_from=copy_from)
         return self._out(version, 201)
 
@@ -570,7 +573,7 @@ class GuideVersionViewSet(
                 else None
             )
             if other is None:
-                raise NotFound("对比的版本不存在")
+                raise NotFound(_("对比的版本不存在"))
         else:
             other = (
                 self.get_queryset()
@@ -630,7 +633,7 @@ class GuideVersionViewSet(
             version.materials.filter(pk=material_id).first() if _is_uuid(material_id) else None
         )
         if material is None:
-            raise NotFound("材料不存在")
+            raise NotFound(_("材料不存在"))
         if request.method == "DELETE":
             services.delete_material(material, by=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -678,7 +681,7 @@ class GuideVersionViewSet(
         version = self.get_object()
         step = version.steps.filter(pk=step_id).first() if _is_uuid(step_id) else None
         if step is None:
-            raise NotFound("环节不存在")
+            raise NotFound(_("环节不存在"))
         if request.method == "DELETE":
             services.delete_step(step, by=request.user)
             return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ homophone typos (营业执造). Errors come in the one format."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
@@ -117,7 +118,7 @@ class SynonymViewSet(
     def get_object(self):
         obj = SearchSynonym.objects.filter(pk=self.kwargs["pk"]).first()
         if obj is None:
-            raise NotFound("同义词不存在")
+            raise NotFound(_("同义词不存在"))
         return obj
 
     def create(self, request):

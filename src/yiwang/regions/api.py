@@ -13,6 +13,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Length
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -72,9 +73,9 @@ class RegionSerializer(ActorMixin, serializers.ModelSerializer):
     def update(self, instance, validated_data):
         problems = {}
         if validated_data.get("code", instance.code) != instance.code:
-            problems["code"] = ["区划代码不能修改"]
+            problems["code"] = [_("区划代码不能修改")]
         if validated_data.get("level", instance.level) != instance.level:
-            problems["level"] = ["层级由区划代码决定，不能修改"]
+            problems["level"] = [_("层级由区划代码决定，不能修改")]
         if problems:
             raise ValidationFailed(next(iter(problems.values()))[0], fields=problems)
         if "name" in validated_data:
@@ -152,7 +153,7 @@ class WindowSerializer(ActorMixin, serializers.ModelSerializer):
         hall = validated_data.pop("hall", instance.hall)
         if hall.pk != instance.hall_id:
             raise ValidationFailed(
-                "窗口不能移到其他大厅", fields={"hall": ["窗口不能移到其他大厅"]}
+                _("窗口不能移到其他大厅"), fields={"hall": [_("窗口不能移到其他大厅")]}
             )
         return services.update_window(instance, by=self.actor, **validated_data)
 
