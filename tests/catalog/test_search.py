@@ -5,6 +5,7 @@ the synonym dictionary is editable by catalog administrators."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tests.accounts.conftest import verified_login
@@ -179,3 +180,49 @@ def test_editing_the_dictionary_changes_search_at_once(client, catalog, admin):
 def test_dictionary_page_is_for_catalog_admins(client, clerk):
     verified_login(client, clerk)
     assert client.get(reverse("catalog:manage_synonyms")).status_code == 404
+
+
+def test_common_words_neither_crowd_out_nor_slow_down_the_items(monkeypatch):
+    """Many FAQ entries share the question's words: ranking them all is
+    bounded (the commonest phrases are left out of the database's ranking,
+    kind by kind), yet the items come as they do alone, the FAQ entry that
+    holds the rare word comes first among the FAQ, and scope filters hold."""
+    from yiwang.core.search import engine, reindex
+
+    monkeypatch.setattr(engine, "RANK_CAP", 5)
+    pruned = []
+    prune = engine._prune
+    monkeypatch.setattr(engine, "_prune", lambda *a: pruned.append(prune(*a)) or pruned[-1])
+    engine._forget_statistics()
+    load_default_synonyms()
+    reindex(
+        "item",
+        [
+            {"object_id": "i1", "title": "旅馆业特种行业许可证核发"},
+            {"object_id": "i2", "title": "公章刻制业特种行业许可证核发"},
+            {"object_id": "i3", "title": "烟草专卖零售许可证新办"},
+        ],
+    )
+    faq = [
+        {"object_id": f"f{n}", "title": f"办理烟草专卖零售许可证第{n}问", "weight": 0.8}
+        for n in range(40)
+    ]
+    faq.append(
+        {"object_id": "f-hotel", "title": "办理旅馆业特种行业许可证核发要多久", "weight": 0.8}
+    )
+    faq.append(
+        {"object_id": "f-private", "title": "旅馆业特种行业许可证核发内部说明", "public": False}
+    )
+    reindex("faq", faq)
+
+    alone = [h.object_id for h in search("开宾馆要什么许可", kinds="item")]
+    every = [h.object_id for h in search("开宾馆要什么许可", limit=20)]
+    assert alone[0] == "i1"
+    assert [i for i in every if i.startswith("i")] == alone
+    faqs = [h.object_id for h in search("开宾馆要什么许可", kinds="faq")]
+    assert faqs[0] == "f-hotel"
+    assert "f-private" not in every + faqs
+    private = [h.object_id for h in search("开宾馆要什么许可", kinds="faq", include_private=True)]
+    assert private[:2] == ["f-private", "f-hotel"]
+    if connection.vendor == "sqlite":  # the FTS5 path did prune
+        assert any(p is not None for p in pruned)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -220,6 +221,7 @@ def index_documents(kind: str, iterable: Iterable, *, batch_size: int = BATCH) -
                 batch = []
         if batch:
             SearchDocument.objects.bulk_create(batch)
+    _forget_statistics()
     return len(rows)
 
 
@@ -253,6 +255,7 @@ def reindex(kind: str, iterable: Iterable, *, batch_size: int = BATCH) -> int:
         if batch:
             SearchDocument.objects.bulk_create(batch)
     optimise()
+    _forget_statistics()
     return len(rows)
 
 
@@ -303,10 +306,7 @@ def _fts5_group(words, pins, body: bool) -> str:
 
 
 def _fts5_expression(groups, mode: str, body: bool, kinds) -> str:
-    expr = f" {mode} ".join(_fts5_group(w, p, body) for w, p in groups)
-    if kinds:
-        expr = "kind : (" + " OR ".join(_fts5_quote(k) for k in kinds) + f") AND ({expr})"
-    return expr
+    return _fts5_kinds(kinds, f" {mode} ".join(_fts5_group(w, p, body) for w, p in groups))
 
 
 def _pg_quote(term: str) -> str:
@@ -354,7 +354,7 @@ def _recall(groups, mode, body, scope, limit):
     kinds, include_private, region_path, department_id = scope
     params: list = []
     if connection.vendor != "postgresql":
-        return _recall_fts5(_fts5_expression(groups, mode, body, kinds), scope, limit)
+        return _recall_fts5(groups, mode, body, scope, limit)
     params.append(_pg_expression(groups, mode, body))
     where = _scope_sql(kinds, include_private, region_path, department_id, params)
     sql = (
@@ -369,50 +369,218 @@ def _recall(groups, mode, body, scope, limit):
 
 
 _BM25 = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 3.0, 0.0)"
+# bm25 scores every matching row (and, per phrase, scans the phrase's whole
+# posting list for its document frequency): beyond this many matches a
+# recall query is ranked by its rarer phrases only (see _prune).
+RANK_CAP = 1000
+_df_lock = threading.Lock()
+_df_cache: dict[str, int] = {}
+_df_at = -1e9
+_df_total = 0
 
 
-def _recall_fts5(expr: str, scope, limit: int):
-    """FTS5: rank inside the full-text table alone (rowid and bm25, a top-N
-    sort), then read the few winning documents. Joining first would make
-    SQLite read and carry every matching document through the sort — with
-    thousands of FAQ entries matching a common word, most of the time.
+def _forget_statistics() -> None:
+    global _df_at
+    with _df_lock:
+        _df_cache.clear()
+        _df_at = -1e9
+
+
+def _fts5_count(cur, expr: str, cap: int) -> int:
+    """How many documents match ``expr``, counting no further than ``cap``
+    (rowid order: FTS5 stops early, nothing is scored)."""
+    cur.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
+        [expr, cap],
+    )
+    return cur.fetchone()[0]
+
+
+def _global_df(cur, phrase: str) -> tuple[int, int]:
+    """(documents holding ``phrase`` — counted up to half the index —, the
+    number of documents). Kept for ``VOCAB_SECONDS``: how common a word is
+    changes slowly, and the common ones (办, 证, 人) cost most to count."""
+    global _df_at, _df_total
+    now = time.monotonic()
+    with _df_lock:
+        if now - _df_at >= VOCAB_SECONDS:
+            _df_cache.clear()
+            _df_at = now
+            _df_total = 0
+        total = _df_total
+        df = _df_cache.get(phrase)
+    if not total:
+        cur.execute("SELECT count(*) FROM core_searchdocument")
+        total = cur.fetchone()[0]
+        with _df_lock:
+            _df_total = total
+    if df is None:
+        df = _fts5_count(cur, phrase, total // 2 + 1)
+        with _df_lock:
+            _df_cache[phrase] = df
+    return df, total
+
+
+def _fts5_phrases(group, body: bool) -> list[str]:
+    words, pins = group
+    cols = "{title_terms keywords_terms body_terms}" if body else "{title_terms keywords_terms}"
+    out = [f"{cols} : {_fts5_quote(w)}" for w in words]
+    out += [f"pinyin_terms : {_fts5_quote(p)}{'*' if prefix else ''}" for p, prefix in pins]
+    return out
+
+
+def _fts5_kinds(kinds, expr: str) -> str:
+    if kinds:
+        return "kind : (" + " OR ".join(_fts5_quote(k) for k in kinds) + f") AND ({expr})"
+    return expr
+
+
+def _prune(cur, groups, mode: str, body: bool, kinds) -> str | None:
+    """The expression to rank by when ranking the full one would mean scoring
+    too much, or None to rank the full one.
+
+    Phrases are left out of the ranking, most common first: those in at
+    least half of the index (bm25 gives them no weight, yet counting them
+    is the dearest part of the query: 办 is in nearly every FAQ title), and
+    then, while the matches could exceed ``RANK_CAP``, the commonest of the
+    others — a document holding only those would be ranked low by bm25
+    anyway. A group keeps at least one phrase under AND, the query at least
+    one under OR. The documents only the left-out phrases find still come,
+    unranked, after the ranked ones (see _recall_fts5)."""
+    phrase_groups = [_fts5_phrases(g, body) for g in groups]
+    stats: dict[str, int] = {}
+    total = 0
+    common = False
+    for ps in phrase_groups:
+        for ph in ps:
+            if ph not in stats:
+                df, total = _global_df(cur, ph)
+                stats[ph] = df
+                common = common or df > total // 2
+    full = _fts5_expression(groups, mode, body, kinds)
+    if not common and _fts5_count(cur, full, RANK_CAP + 1) <= RANK_CAP:
+        return None
+    if kinds:  # how many of the searched kinds hold each phrase
+        scoped = {ph: _fts5_count(cur, _fts5_kinds(kinds, ph), RANK_CAP + 1) for ph in stats}
+    else:
+        scoped = dict(stats)
+    keep = [list(ps) for ps in phrase_groups]
+
+    def removable(i: int, ph: str) -> bool:
+        if mode == "AND":
+            return len(keep[i]) > 1
+        return sum(len(k) for k in keep) > 1
+
+    def bound() -> int:
+        sizes = [sum(scoped[ph] for ph in k) for k in keep]
+        return min(sizes) if mode == "AND" else sum(sizes)
+
+    for i, ps in enumerate(phrase_groups):
+        for ph in sorted(ps, key=lambda ph: -stats[ph]):
+            if stats[ph] > total // 2 and removable(i, ph):
+                keep[i].remove(ph)
+    while bound() > RANK_CAP:
+        order = sorted(((scoped[ph], i, ph) for i, k in enumerate(keep) for ph in k), reverse=True)
+        victim = next(((i, ph) for _n, i, ph in order if removable(i, ph)), None)
+        if victim is None:
+            break
+        keep[victim[0]].remove(victim[1])
+    if keep == phrase_groups:
+        return None
+    kept = [k for k in keep if k]
+    return f" {mode} ".join("(" + " OR ".join(k) + ")" for k in kept)
+
+
+def _kinds_present(cur) -> list[str]:
+    global _df_at
+    with _df_lock:
+        if time.monotonic() - _df_at >= VOCAB_SECONDS:
+            _df_cache.clear()
+            _df_at = time.monotonic()
+        kinds = _df_cache.get(" kinds")
+    if kinds is None:
+        cur.execute("SELECT DISTINCT kind FROM core_searchdocument ORDER BY kind")
+        kinds = [r[0] for r in cur.fetchall()]
+        with _df_lock:
+            _df_cache[" kinds"] = kinds
+    return list(kinds)
+
+
+def _recall_fts5(groups, mode: str, body: bool, scope, limit: int):
+    """FTS5 recall. When bm25 would have to score too many matches, it ranks
+    by the rarer phrases only (see _prune) — and, over several kinds, kind by
+    kind, each with its share of ``limit``: a few hundred items are not to be
+    crowded out, nor pruned, because a hundred thousand FAQ entries share a
+    word with the question."""
+    kinds = scope[0]
+    with connection.cursor() as cur:
+        kept = _prune(cur, groups, mode, body, kinds)
+        if kept is not None:
+            each = kinds or _kinds_present(cur)
+            if len(each) > 1:
+                rows = []
+                share = max(1, limit // len(each))
+                for kind in each:
+                    one = ([kind], *scope[1:])
+                    kept_one = _prune(cur, groups, mode, body, [kind])
+                    rows += _recall_fts5_ranked(cur, groups, mode, body, one, share, kept_one)
+                return rows
+        return _recall_fts5_ranked(cur, groups, mode, body, scope, limit, kept)
+
+
+def _recall_fts5_ranked(cur, groups, mode: str, body: bool, scope, limit: int, kept):
+    """Rank inside the full-text table alone (rowid and bm25, a top-N sort),
+    then read the few winning documents. Joining first would make SQLite read
+    and carry every matching document through the sort — with thousands of
+    FAQ entries matching a common word, most of the time.
+
+    With ``kept`` (a pruned expression, see _prune), bm25 ranks by it; the
+    documents that only the left-out phrases find follow, unranked, in index
+    order, up to ``limit``.
 
     The scope filters that the full-text table cannot apply (public, region,
     department) are applied to the winners; when they leave fewer than
-    ``limit`` of a truncated list, the query is run again unbounded, so the
-    result is exactly that of ranking the filtered matches."""
+    ``limit`` of a truncated list, the query is run again unbounded and
+    unpruned, so the result is exactly that of ranking the filtered matches."""
     kinds, include_private, region_path, department_id = scope
     filtered = not include_private or region_path is not None or bool(department_id)
     inner = limit * 2 if filtered else limit
-    with connection.cursor() as cur:
+    full = _fts5_expression(groups, mode, body, kinds)
+    cur.execute(
+        f"SELECT rowid, {_BM25} AS r FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+        f"ORDER BY r DESC, rowid LIMIT %s",
+        [full if kept is None else _fts5_kinds(kinds, kept), inner],
+    )
+    ranked = cur.fetchall()
+    if kept is not None and len(ranked) < inner:
         cur.execute(
-            f"SELECT rowid, {_BM25} AS r FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            f"ORDER BY r DESC, rowid LIMIT %s",
-            [expr, inner],
+            f"SELECT rowid, 0.0 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            f"ORDER BY rowid LIMIT %s",
+            [f"({full}) NOT ({kept})", inner - len(ranked)],
         )
-        ranked = cur.fetchall()
-        if not ranked:
-            return []
-        params: list = [r[0] for r in ranked]
+        ranked += cur.fetchall()
+    if not ranked:
+        return []
+    params: list = [r[0] for r in ranked]
+    where = _scope_sql(None, include_private, region_path, department_id, params)
+    cur.execute(
+        f"SELECT {_COLUMNS} FROM core_searchdocument d "
+        f"WHERE d.id IN ({', '.join(['%s'] * len(ranked))}){where}",
+        params,
+    )
+    docs = {row[0]: row for row in cur.fetchall()}
+    if len(docs) < limit and len(ranked) == inner:
+        # the filters dropped too many of the best: rank all the matches
+        params = [full]
         where = _scope_sql(None, include_private, region_path, department_id, params)
+        params.append(limit)
         cur.execute(
-            f"SELECT {_COLUMNS} FROM core_searchdocument d "
-            f"WHERE d.id IN ({', '.join(['%s'] * len(ranked))}){where}",
+            f"SELECT {_COLUMNS}, {_BM25} AS r FROM {FTS_TABLE} "
+            f"JOIN core_searchdocument d ON d.id = {FTS_TABLE}.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s{where} ORDER BY r DESC, d.id LIMIT %s",
             params,
         )
-        docs = {row[0]: row for row in cur.fetchall()}
-        if len(docs) < limit and len(ranked) == inner:
-            # the filters dropped too many of the best: rank all the matches
-            params = [expr]
-            where = _scope_sql(None, include_private, region_path, department_id, params)
-            params.append(limit)
-            cur.execute(
-                f"SELECT {_COLUMNS}, {_BM25} AS r FROM {FTS_TABLE} "
-                f"JOIN core_searchdocument d ON d.id = {FTS_TABLE}.rowid "
-                f"WHERE {FTS_TABLE} MATCH %s{where} ORDER BY r DESC, d.id LIMIT %s",
-                params,
-            )
-            return cur.fetchall()
+        return cur.fetchall()
     return [(*docs[i], r) for i, r in ranked if i in docs][:limit]
 
 
@@ -457,8 +625,14 @@ def _field_values(title_terms: str, keywords_terms: str, body_terms: str) -> dic
 
 @lru_cache(maxsize=50_000)
 def _pinyin_values(pinyin_terms: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    items = tuple(pinyin_terms.split())
-    return frozenset(items), items
+    """The pinyin terms as a set, and sorted (for prefix look-ups)."""
+    items = pinyin_terms.split()
+    return frozenset(items), tuple(sorted(set(items)))
+
+
+def _has_prefix(ordered: tuple[str, ...], p: str) -> bool:
+    i = bisect_left(ordered, p)
+    return i < len(ordered) and ordered[i].startswith(p)
 
 
 @lru_cache(maxsize=50_000)
@@ -467,48 +641,91 @@ def _compact(title: str) -> str:
 
 
 class _Candidate:
-    __slots__ = ("row", "V", "P", "Plist", "matched_terms", "matched_pinyin")
+    __slots__ = ("row", "matched_terms", "matched_pinyin")
 
-    def __init__(self, row):
+    def __init__(self, row, matched_terms, matched_pinyin):
         self.row = row
-        self.V = _field_values(row[6], row[7], row[8])
-        self.P, self.Plist = _pinyin_values(row[9])
-        self.matched_terms: set[str] = set()
-        self.matched_pinyin: set[tuple[str, bool]] = set()
-
-    def term_value(self, t: str) -> float:
-        v = self.V.get(t, 0.0)
-        if v == F_TITLE:
-            self.matched_terms.add(t)
-        return v
-
-    def pinyin_value(self, p: str, prefix: bool) -> float:
-        if p in self.P:
-            self.matched_pinyin.add((p, False))
-            return F_PINYIN
-        if prefix and any(x.startswith(p) for x in self.Plist):
-            self.matched_pinyin.add((p, True))
-            return F_PINYIN * 0.8
-        return 0.0
+        self.matched_terms: set[str] = matched_terms
+        self.matched_pinyin: set[tuple[str, bool]] = matched_pinyin
 
 
-def _alt_credit(c: _Candidate, alt: q.Alt) -> float:
-    if alt.pinyin:
-        return c.pinyin_value(alt.pinyin, alt.prefix) * alt.factor
-    total = got = 0.0
-    missing_telling = False
-    for t, w in zip(alt.terms, alt.weights, strict=True):
-        v = c.term_value(t)
-        total += w
-        got += w * v
-        if not v and w >= 1.0:
-            missing_telling = True
-    if not total:
-        return 0.0
-    credit = got / total
-    # A reading only counts fully when all its telling words are there:
-    # 经营 and 许可 alone are not 食品经营许可.
-    return credit * (PARTIAL if missing_telling else 1.0) * alt.factor
+class _Plan:
+    """The parsed query laid out for scoring many candidates: per concept its
+    weight and readings — ``(None, (pinyin, prefix), factor)`` or
+    ``(((term, weight), …), total weight, factor)`` —, and every term and pinyin term once, so each
+    candidate looks each of them up once."""
+
+    __slots__ = ("concepts", "terms", "pins")
+
+    def __init__(self, parsed: q.ParsedQuery):
+        self.concepts = []
+        terms: dict[str, None] = {}
+        pins: dict[tuple[str, bool], None] = {}
+        for concept in parsed.concepts:
+            alts = []
+            for a in concept.alts:
+                if a.pinyin:
+                    pins[(a.pinyin, a.prefix)] = None
+                    alts.append((None, (a.pinyin, a.prefix), a.factor))
+                else:
+                    total = 0.0
+                    for w in a.weights:
+                        total += w
+                    terms.update(dict.fromkeys(a.terms))
+                    alts.append((tuple(zip(a.terms, a.weights, strict=True)), total, a.factor))
+            self.concepts.append((concept.weight, alts))
+        self.terms = tuple(terms)
+        self.pins = tuple(pins)
+
+
+def _score_cover(plan: _Plan, row) -> tuple[float, set[str], set[tuple[str, bool]]]:
+    """Σ concept weight × its best reading's credit, and the title terms and
+    pinyin terms matched.
+
+    A reading of words earns the weighted share of them the document holds,
+    each by its best field (title, keywords, body), and only ``PARTIAL`` of
+    that when one of its telling words is missing: 经营 and 许可 alone are not
+    食品经营许可. A pinyin reading earns ``F_PINYIN`` (0.8 of it as a
+    prefix)."""
+    values = _field_values(row[6], row[7], row[8])
+    vals = {t: values.get(t, 0.0) for t in plan.terms}
+    matched = {t for t, v in vals.items() if v == F_TITLE}
+    matched_pinyin: set[tuple[str, bool]] = set()
+    pin_vals: dict[tuple[str, bool], float] = {}
+    if plan.pins:
+        pset, plist = _pinyin_values(row[9])
+        for key in plan.pins:
+            p, prefix = key
+            if p in pset:
+                matched_pinyin.add((p, False))
+                pin_vals[key] = F_PINYIN
+            elif prefix and _has_prefix(plist, p):
+                matched_pinyin.add((p, True))
+                pin_vals[key] = F_PINYIN * 0.8
+            else:
+                pin_vals[key] = 0.0
+    cover = 0.0
+    for weight, alts in plan.concepts:
+        best = 0.0
+        for tw, total, factor in alts:
+            if tw is None:  # a pinyin reading; total is its (pinyin, prefix)
+                credit = pin_vals[total] * factor
+            else:
+                if not total:
+                    credit = 0.0
+                else:
+                    got = 0.0
+                    missing_telling = False
+                    for t, w in tw:
+                        v = vals[t]
+                        got += w * v
+                        if not v and w >= 1.0:
+                            missing_telling = True
+                    credit = got / total * (PARTIAL if missing_telling else 1.0) * factor
+            if credit > best:
+                best = credit
+        cover += weight * best
+    return cover, matched, matched_pinyin
 
 
 def _title_coverage(title: str, matched: set[str]) -> float:
@@ -543,22 +760,20 @@ def _rank(parsed: q.ParsedQuery, rows) -> list[tuple[float, _Candidate]]:
     top_r = max(float(r[10] or 0.0) for r in rows) or 1.0
     exact = {e.replace(" ", "") for e in parsed.exact}
     prefer_obtain = not _asks_other_action(parsed)
+    plan = _Plan(parsed)
     ranked = []
     for row in rows:
-        c = _Candidate(row)
-        cover = 0.0
-        for concept in parsed.concepts:
-            cover += concept.weight * max((_alt_credit(c, a) for a in concept.alts), default=0.0)
+        cover, matched, matched_pinyin = _score_cover(plan, row)
         title = row[3]
         score = 100.0 * cover / total_weight
-        score += 10.0 * _title_coverage(title, c.matched_terms)
+        score += 10.0 * _title_coverage(title, matched)
         score += 1.0 * float(row[10] or 0.0) / top_r
         if _compact(title) in exact:
             score += 30.0
         if prefer_obtain and any(w in title for w in OBTAIN_ACTIONS):
             score += 2.0
         score *= float(row[4])
-        ranked.append((score, c))
+        ranked.append((score, _Candidate(row, matched, matched_pinyin)))
     ranked.sort(key=lambda sc: (-round(sc[0], 6), len(sc[1].row[3]), sc[1].row[1], sc[1].row[2]))
     return ranked
 
