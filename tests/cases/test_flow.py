@@ -309,3 +309,31 @@ def test_hall_must_offer_item_and_scope(world, walk_in, clock):
             w.item, by=w.town_clerk, applicant=walk_in, issue_hall=w.tree.other_town_hall
         )
     assert exc.value.code == "case.issue_hall_out_of_path"
+
+
+def test_submit_new_writes_both_moves_at_once(world, walk_in, clock):
+    from yiwang.cases.models import Case
+    from yiwang.core.audit import AuditEntry
+
+    w = world
+    case = services.submit_new(w.item, by=w.town_clerk, applicant=walk_in)
+    case.refresh_from_db()
+    assert case.status == Status.RECEIVED and case.case_no.endswith("-00001")
+    assert list(case.events.values_list("seq", "action", "to_status", "national_code")) == [
+        (1, "create", "draft", ""),
+        (2, "submit", "received", "1"),
+    ]
+    assert list(
+        AuditEntry.objects.filter(stream=f"cases.case:{case.pk}").values_list("action", flat=True)
+    ) == ["cases.submit"]
+    # The next move checks the history as usual.
+    services.accept(case, by=w.town_clerk)
+    # Online without the required materials: refused, and nothing was written.
+    before = Case.objects.count()
+    with pytest.raises(ValidationFailed) as exc:
+        services.submit_new(w.item, by=w.citizen, hall=w.tree.county_hall)
+    assert exc.value.code == "case.materials_missing"
+    assert Case.objects.count() == before
+    # Only the front desk applies for someone else.
+    with pytest.raises(Forbidden):
+        services.submit_new(w.item, by=w.other_approver, applicant=walk_in)

@@ -200,6 +200,25 @@ class CaseDetailSerializer(CaseSerializer):
         return services.missing_materials(obj) if obj.status == Status.DRAFT else []
 
 
+class CaseCreatedSerializer(CaseSerializer):
+    """What ``POST /cases/`` answers: the case, and the moves the caller may take."""
+
+    actions = serializers.SerializerMethodField()
+    missing_materials = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "form_data", "actions", "missing_materials"]
+
+    def get_actions(self, obj) -> list[dict]:
+        user = self.context["request"].user
+        return [
+            {"action": t.action, "label": str(t.label)} for t in parties.allowed_actions(user, obj)
+        ]
+
+    def get_missing_materials(self, obj) -> list[str]:
+        return services.missing_materials(obj) if obj.status == Status.DRAFT else []
+
+
 class ApplicantSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["citizen", "enterprise"], default="citizen")
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -408,29 +427,28 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request=CaseCreateSerializer,
-        responses={201: CaseDetailSerializer, 400: OpenApiResponse(description="invalid input")},
+        responses={201: CaseCreatedSerializer, 400: OpenApiResponse(description="invalid input")},
         tags=["cases"],
         summary="申请（保存草稿或直接提交）/ apply (save a draft, or submit at once)",
     )
     def create(self, request):
         data = _validated(CaseCreateSerializer, request.data)
-        from django.db import transaction
 
-        with transaction.atomic():
-            case = services.create_draft(
-                data["item"],
-                by=request.user,
-                hall=data.get("hall"),
-                applicant=data.get("applicant"),
-                title=data.get("title", ""),
-                form_data=data.get("form_data"),
-                delivery=data["delivery"],
-                issue_hall=data.get("issue_hall"),
-                mail_address=data.get("mail_address", ""),
-            )
-            if data["submit"]:
-                services.submit(case, by=request.user)
-        return self._out(case, 201)
+        move = services.submit_new if data["submit"] else services.create_draft
+        case = move(
+            data["item"],
+            by=request.user,
+            hall=data.get("hall"),
+            applicant=data.get("applicant"),
+            title=data.get("title", ""),
+            form_data=data.get("form_data"),
+            delivery=data["delivery"],
+            issue_hall=data.get("issue_hall"),
+            mail_address=data.get("mail_address", ""),
+        )
+        # A new case has no steps, timeline worth re-reading, or documents yet:
+        # answer from what was just written instead of reading it all back.
+        return Response(CaseCreatedSerializer(case, context={"request": request}).data, status=201)
 
     @extend_schema(
         request=CaseUpdateSerializer,

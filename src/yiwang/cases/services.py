@@ -128,7 +128,8 @@ def snapshot(case: Case) -> dict:
         "case_no": case.case_no,
         "status": case.status,
         "revision": case.revision,
-        "step": getattr(parties.active_step(case), "name", ""),
+        # Steps exist only once a case is accepted: no query before that.
+        "step": getattr(parties.active_step(case), "name", "") if case.accepted_on else "",
         "accepted_on": case.accepted_on,
         "promised_due": case.promised_due,
         "statutory_due": case.statutory_due,
@@ -221,19 +222,23 @@ def _commit_move(
         before=before,
         after={**after, "opinion": opinion, **({"data": data} if data else {})},
     )
+    _emit_moved(case, event)
+    return event
+
+
+def _emit_moved(case: Case, event: CaseEvent) -> None:
     outbox.emit(
         "cases.moved",
         {
             "case": str(case.pk),
             "event": str(event.pk),
             "case_no": case.case_no,
-            "action": action,
-            "from_status": from_status,
-            "to_status": case.status,
+            "action": event.action,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
         },
         key=f"cases.case:{case.pk}",
     )
-    return event
 
 
 # ---------------------------------------------------------------------------
@@ -379,8 +384,7 @@ def _identify(applicant: dict, errors: dict) -> tuple[str, str, str, str, User |
     return kind, name, number, phone, account
 
 
-@transaction.atomic
-def create_draft(
+def _new_case(
     item,
     *,
     by,
@@ -392,7 +396,7 @@ def create_draft(
     issue_hall=None,
     mail_address: str = "",
 ) -> Case:
-    """Start an application under the item's published guide.
+    """Check an application and build its (unsaved) case under the item's published guide.
 
     A citizen or enterprise applies for themselves online (``hall``: where it
     will be accepted; the item's default hall when omitted). A clerk at a
@@ -400,7 +404,7 @@ def create_draft(
     ``applicant`` (kind, name, id_number, phone), at their own hall."""
     if not is_active_account(by):
         raise Forbidden(_("请先登录"), code="not_authenticated")
-    version = catalog.published_version(item)
+    version = catalog.published_versions().filter(item=item).first()
     if version is None or not item.is_active:
         raise _invalid("item", _("该事项没有已发布的办事指南，暂不能申请"), "case.item_unpublished")
     errors: dict = {}
@@ -472,8 +476,11 @@ def create_draft(
     )
     case.id_number_enc, case.id_number_hash = pii.seal("id_number", number)
     case.phone_enc, case.phone_hash = pii.seal("phone", phone)
-    case.save()
-    CaseEvent.objects.create(
+    return case
+
+
+def _created_event(case: Case, by) -> CaseEvent:
+    return CaseEvent(
         case=case,
         seq=1,
         action="create",
@@ -483,6 +490,15 @@ def create_draft(
         actor_name=by.real_name or by.username,
         at=now(),
     )
+
+
+@transaction.atomic
+def create_draft(item, *, by, **fields) -> Case:
+    """Start an application (a draft, no number yet); see ``_new_case`` for
+    who applies where and what is checked."""
+    case = _new_case(item, by=by, **fields)
+    case.save()
+    _created_event(case, by).save()
     record(actor=by, action="cases.create", target=case, after=snapshot(case))
     return case
 
@@ -643,9 +659,13 @@ def material_path(material: CaseMaterial) -> Path:
 def missing_materials(case: Case) -> list[str]:
     """Required materials the applicant must bring that have no upload
     (e-license and shared-data materials are fetched, never asked for)."""
-    uploaded = set(
-        case.materials.filter(is_current=True, requirement__isnull=False).values_list(
-            "requirement_id", flat=True
+    uploaded = (
+        set()
+        if case._state.adding  # a case being made has no uploads yet
+        else set(
+            case.materials.filter(is_current=True, requirement__isnull=False).values_list(
+                "requirement_id", flat=True
+            )
         )
     )
     return [
@@ -663,6 +683,45 @@ def submit(case: Case, *, by, expected_revision: int | None = None) -> Case:
     window the clerk checks the paper."""
     case = _lock(case, expected_revision)
     _authorise(case, "submit", by)
+    return _submit(case, by)
+
+
+@transaction.atomic
+def submit_new(item, *, by, **fields) -> Case:
+    """Apply and submit in one move (a walk-in at the window, an API client
+    that sends everything at once): the draft and its submission are written
+    together — one row, its two timeline events, one audit entry — since a
+    case made in this transaction can be held by nobody else."""
+    case = _new_case(item, by=by, **fields)
+    transition = lifecycle.check_status(case, "submit")
+    if not parties.may(by, case, transition):
+        raise Forbidden(
+            _("您不能对此办件执行「%(action)s」") % {"action": transition.label},
+            code="case.forbidden",
+        )
+    _check_materials(case)
+    _number(case)
+    case.revision = 1
+    case.save()
+    created = _created_event(case, by)
+    submitted = CaseEvent(
+        case=case,
+        seq=2,
+        action="submit",
+        from_status=Status.DRAFT,
+        to_status=case.status,
+        national_code=lifecycle.national_code("submit", case.status),
+        actor=by,
+        actor_name=created.actor_name,
+        at=created.at,
+    )
+    CaseEvent.objects.bulk_create([created, submitted])
+    record(actor=by, action="cases.submit", target=case, after={**snapshot(case), "created": True})
+    _emit_moved(case, submitted)
+    return case
+
+
+def _check_materials(case: Case) -> None:
     if case.channel != Channel.WINDOW:
         missing = missing_materials(case)
         if missing:
@@ -671,12 +730,20 @@ def submit(case: Case, *, by, expected_revision: int | None = None) -> Case:
                 code="case.materials_missing",
                 fields={"materials": missing},
             )
-    before = snapshot(case)
+
+
+def _number(case: Case) -> None:
     day = today()
     case.case_no = next_case_no(case.region.code, day)
     case.status = Status.RECEIVED
     case.submitted_at = now()
     case.received_on = day
+
+
+def _submit(case: Case, by) -> Case:
+    _check_materials(case)
+    before = snapshot(case)
+    _number(case)
     _commit_move(case, "submit", before, by=by)
     return case
 
