@@ -21,3 +21,14 @@ def _fresh_calendar_cache():
 
     clear_cache()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection(monkeypatch):
+    """``yiwang <command>`` (``cli.main``) closes the database connections when
+    it ends, as Django's ``run_from_argv`` does. Inside a test's transaction on
+    PostgreSQL that would end the test's transaction and every query after it
+    would fail, so tests keep the connection open."""
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)

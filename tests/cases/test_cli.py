@@ -12,16 +12,6 @@ from yiwang.cli import main
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _keep_test_connection(monkeypatch):
-    """``yiwang <command>`` closes the database connections when it ends (as
-    Django's run_from_argv does); inside a test transaction on PostgreSQL that
-    would end the test's transaction, so keep the connection open here."""
-    from django.db import connections
-
-    monkeypatch.setattr(connections, "close_all", lambda: None)
-
-
 def make_case(w, walk_in):
     case = services.create_draft(w.item, by=w.agent, applicant=walk_in)
     for m in case.version.materials.filter(required=True, source="applicant"):
