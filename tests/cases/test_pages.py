@@ -566,6 +566,16 @@ def test_pages_speak_english(client, world):
     assert "Approval queue" in page and "No steps waiting for you" in page
 
 
+def test_desk_buttons_are_verbs_in_english(client, world, walk_in):
+    """The move is a verb (Refuse) even where the status it leads to reads Refused."""
+    w = world
+    case = received_case(w, walk_in)
+    c = staff_client(type(client), w.town_clerk)
+    page = html(c.get(reverse("cases:detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en"))
+    assert ">Accept<" in page.replace("\n", "").replace("  ", "") or "Accept</" in page
+    assert "Refuse</" in page or ">Refuse<" in page
+
+
 def test_guide_page_leads_to_the_application(client, world):
     w = world
     guide = html(client.get(reverse("catalog:guide", args=[w.item.pk])))

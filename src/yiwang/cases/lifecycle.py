@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from yiwang.core.errors import Conflict, NotFound
 
@@ -71,10 +71,18 @@ TRANSITIONS: dict[str, Transition] = {
             "submit", gettext_lazy("提交申请"), (Status.DRAFT,), Status.RECEIVED, (APPLICANT, CLERK)
         ),
         Transition(
-            "accept", gettext_lazy("受理"), (Status.RECEIVED,), Status.ACCEPTED, (CLERK, SYSTEM)
+            "accept",
+            pgettext_lazy("case action", "受理"),
+            (Status.RECEIVED,),
+            Status.ACCEPTED,
+            (CLERK, SYSTEM),
         ),
         Transition(
-            "refuse", gettext_lazy("不予受理"), (Status.RECEIVED,), Status.REFUSED, (CLERK,)
+            "refuse",
+            pgettext_lazy("case action", "不予受理"),
+            (Status.RECEIVED,),
+            Status.REFUSED,
+            (CLERK,),
         ),
         Transition(
             "request_corrections",
