@@ -572,7 +572,7 @@ def test_desk_buttons_are_verbs_in_english(client, world, walk_in):
     case = received_case(w, walk_in)
     c = staff_client(type(client), w.town_clerk)
     page = html(c.get(reverse("cases:detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="en"))
-    assert ">Accept<" in page.replace("\n", "").replace("  ", "") or "Accept</" in page
+    assert "Accept</" in page or ">Accept<" in page
     assert "Refuse</" in page or ">Refuse<" in page
 
 
