@@ -703,10 +703,7 @@ PAGE_MOVES = {
         ),
         gettext_lazy("申请已撤回"),
     ),
-}
-
-if hasattr(services, "attach"):  # staff add a file to the case's record
-    PAGE_MOVES["attach"] = (
+    "attach": (  # staff add a file to the case's record
         lambda c, by, rev, p, r: services.attach(
             c,
             by=by,
@@ -716,7 +713,8 @@ if hasattr(services, "attach"):  # staff add a file to the case's record
             expected_revision=rev,
         ),
         gettext_lazy("附件已添加"),
-    )
+    ),
+}
 
 
 @case_page_required
