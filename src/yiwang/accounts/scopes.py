@@ -28,8 +28,9 @@ def active_roles(user) -> list:
     cache = getattr(user, "_yiwang_roles", None)
     if cache is None:
         cache = list(
+            # hall__region: a desk role's hall is where its cases are made.
             user.roles.filter(is_active=True).select_related(
-                "region", "hall", "window", "department"
+                "region", "hall", "hall__region", "window", "department"
             )
         )
         user._yiwang_roles = cache
