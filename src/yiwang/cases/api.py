@@ -164,42 +164,6 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseDetailSerializer(CaseSerializer):
-    steps = CaseStepSerializer(many=True, read_only=True)
-    events = CaseEventSerializer(many=True, read_only=True)
-    materials = serializers.SerializerMethodField()
-    documents = CaseDocumentSerializer(many=True, read_only=True)
-    actions = serializers.SerializerMethodField()
-    missing_materials = serializers.SerializerMethodField()
-
-    class Meta(CaseSerializer.Meta):
-        fields = [
-            *CaseSerializer.Meta.fields,
-            "form_data",
-            "result_note",
-            "receipt_signed_by",
-            "deemed_accepted",
-            "steps",
-            "events",
-            "materials",
-            "documents",
-            "actions",
-            "missing_materials",
-        ]
-
-    def get_materials(self, obj) -> list[dict]:
-        return CaseMaterialSerializer(obj.materials.filter(is_current=True), many=True).data
-
-    def get_actions(self, obj) -> list[dict]:
-        user = self.context["request"].user
-        return [
-            {"action": t.action, "label": str(t.label)} for t in parties.allowed_actions(user, obj)
-        ]
-
-    def get_missing_materials(self, obj) -> list[str]:
-        return services.missing_materials(obj) if obj.status == Status.DRAFT else []
-
-
 class CaseCreatedSerializer(CaseSerializer):
     """What ``POST /cases/`` answers: the case, and the moves the caller may take."""
 
@@ -217,6 +181,28 @@ class CaseCreatedSerializer(CaseSerializer):
 
     def get_missing_materials(self, obj) -> list[str]:
         return services.missing_materials(obj) if obj.status == Status.DRAFT else []
+
+
+class CaseDetailSerializer(CaseCreatedSerializer):
+    steps = CaseStepSerializer(many=True, read_only=True)
+    events = CaseEventSerializer(many=True, read_only=True)
+    materials = serializers.SerializerMethodField()
+    documents = CaseDocumentSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseCreatedSerializer.Meta.fields,
+            "result_note",
+            "receipt_signed_by",
+            "deemed_accepted",
+            "steps",
+            "events",
+            "materials",
+            "documents",
+        ]
+
+    def get_materials(self, obj) -> list[dict]:
+        return CaseMaterialSerializer(obj.materials.filter(is_current=True), many=True).data
 
 
 class ApplicantSerializer(serializers.Serializer):
@@ -326,10 +312,6 @@ class QueueEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "department", "days", "started_on", "due_on", "assignee", "case"]
 
 
-class IsAuthenticated(permissions.IsAuthenticated):
-    pass
-
-
 # action name → (service function, request serializer, mapping of body → kwargs)
 MOVES = {
     "submit": (services.submit, RevisionSerializer, {}),
@@ -390,7 +372,7 @@ def run_move(request, case: Case, name: str) -> Case:
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     queryset = Case.objects.none()
     filterset_fields = ["status", "channel", "item", "hall"]

@@ -35,8 +35,8 @@ def queue(user) -> QuerySet[CaseStep]:
 
 
 def desk_cases(user) -> QuerySet[Case]:
-    """What the front desk has to answer: received cases in the clerk's scope,
-    oldest first, plus concluded results waiting to be issued."""
+    """What the front desk has to answer: received cases in the clerk's
+    scope, oldest first."""
     from .models import Status
 
     return visible_cases(user).filter(status=Status.RECEIVED).order_by("submitted_at")
