@@ -16,9 +16,14 @@ templates over the item names) into a scratch database, then prints:
         / among the first three item hits; baseline: a naive
         ``title icontains question`` search in the same run.
 
-Usage:  .venv/bin/python bench/bench_search.py [--db sqlite|postgres] [--faq N] [-v]
+Usage:  .venv/bin/python bench/bench_search.py [--db sqlite|postgres] [--faq N] [--keep] [-v]
 ``--db postgres`` uses DATABASE_URL's server with a scratch database
-(<name>_bench_search), created and dropped by the run.
+(<name>_bench_search), created and dropped by the run. With ``--keep`` the
+scratch database is kept after the run, and a run that finds it (holding
+exactly the items and ``--faq`` entries it would index) reuses it instead of
+rebuilding: the two reindexes take most of a PostgreSQL run. Drop it by
+hand, or run once without ``--keep``, after changing how documents are
+built or segmented (engine.build_document, text).
 """
 
 from __future__ import annotations
@@ -130,7 +135,7 @@ def p95(values):
     return values[max(0, int(round(0.95 * len(values))) - 1)]
 
 
-def setup_database(db: str):
+def setup_database(db: str, keep: bool = False):
     os.environ["DJANGO_SETTINGS_MODULE"] = "yiwang.settings"
     os.environ["YIWANG_VAR_DIR"] = tempfile.mkdtemp(prefix="yiwang-bench-search-")
     cleanup = None
@@ -143,17 +148,22 @@ def setup_database(db: str):
         base, _, name = url.rpartition("/")
         scratch = f"{name.split('?')[0]}_bench_search"
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
-            conn.execute(f'CREATE DATABASE "{scratch}"')
+            present = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [scratch]
+            ).fetchone()
+            if not (keep and present):
+                conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+                conn.execute(f'CREATE DATABASE "{scratch}"')
         os.environ["DATABASE_URL"] = f"{base}/{scratch}"
 
-        def cleanup():
+        def drop():
             from django.db import connections
 
             connections.close_all()
             with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
 
+        cleanup = None if keep else drop
     else:
         os.environ.pop("DATABASE_URL", None)
     import django
@@ -170,11 +180,16 @@ def main(argv=None) -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--faq", type=int, default=100_000, help="number of generated FAQ entries")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="PostgreSQL: keep the scratch database, and reuse it when it holds the documents",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list misses")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
-    cleanup = setup_database(args.db)
+    cleanup = setup_database(args.db, keep=args.keep)
     try:
         return _run(args, t0)
     finally:
@@ -184,6 +199,7 @@ def main(argv=None) -> int:
 
 def _run(args, t0) -> int:
     from django.db import connection
+    from django.db.models import Count
 
     from yiwang.core.search import engine, load_default_synonyms, reindex, search
     from yiwang.core.search.models import SearchDocument
@@ -192,15 +208,21 @@ def _run(args, t0) -> int:
     questions = _load_questions()
     load_default_synonyms()
     t_setup = time.perf_counter()
-    reindex("item", item_documents(items))
-    t_items = time.perf_counter()
-    reindex("faq", faq_documents(items, args.faq))
-    t_faq = time.perf_counter()
-    print(
-        f"# {connection.vendor}: setup {t_setup - t0:.1f} s, {len(items)} items {t_items - t_setup:.1f} s, "
-        f"{args.faq} faq {t_faq - t_items:.1f} s",
-        file=sys.stderr,
+    indexed = dict(
+        SearchDocument.objects.values_list("kind").annotate(n=Count("id")).order_by("kind")
     )
+    if args.keep and indexed == {"item": len(items), "faq": args.faq}:
+        print(f"# {connection.vendor}: reusing the kept index", file=sys.stderr)
+    else:
+        reindex("item", item_documents(items))
+        t_items = time.perf_counter()
+        reindex("faq", faq_documents(items, args.faq))
+        t_faq = time.perf_counter()
+        print(
+            f"# {connection.vendor}: setup {t_setup - t0:.1f} s, "
+            f"{len(items)} items {t_items - t_setup:.1f} s, {args.faq} faq {t_faq - t_items:.1f} s",
+            file=sys.stderr,
+        )
 
     # quality
     hit1 = hit3 = base1 = base3 = 0
