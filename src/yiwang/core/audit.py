@@ -237,6 +237,23 @@ def _target_ref(target) -> tuple[str, str]:
     return target._meta.label_lower, str(target.pk)
 
 
+def _lock_head(stream: str) -> tuple[int, str]:
+    """(last sequence number, last hash) of ``stream``, its head row created
+    if new and locked until the transaction ends, in one statement: an upsert
+    whose no-op update takes the row lock (PostgreSQL) or runs under SQLite's
+    single writer. Two writers opening the same stream at once never meet an
+    IntegrityError."""
+    table = connection.ops.quote_name(AuditStream._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, last_seq, last_hash) VALUES (%s, 0, %s) "
+            f"ON CONFLICT (key) DO UPDATE SET last_seq = {table}.last_seq "
+            "RETURNING last_seq, last_hash",
+            [stream, GENESIS],
+        )
+        return cursor.fetchone()
+
+
 def record(
     *,
     actor,
@@ -261,14 +278,13 @@ def record(
     ctx = current_context()
     target_type, target_id = _target_ref(target)
     stream = stream or f"{target_type}:{target_id}"
-    with transaction.atomic():
-        # INSERT … ON CONFLICT DO NOTHING, then lock: no IntegrityError
-        # dance when two writers open the same stream at once.
-        AuditStream.objects.bulk_create([AuditStream(key=stream)], ignore_conflicts=True)
-        head = AuditStream.objects.select_for_update().get(key=stream)
+    # No savepoint of its own: the entry belongs to the caller's change and
+    # fails with it (outside a transaction this one is the whole change).
+    with transaction.atomic(savepoint=False):
+        last_seq, last_hash = _lock_head(stream)
         entry = AuditEntry(
             stream=stream,
-            seq=head.last_seq + 1,
+            seq=last_seq + 1,
             at=timezone.now(),
             actor_id=str(actor.pk) if actor is not None and actor.pk else "",
             actor_name=(getattr(actor, "real_name", "") or getattr(actor, "username", ""))
@@ -280,7 +296,7 @@ def record(
             ip=ctx.ip,
             user_agent=ctx.user_agent,
             channel=ctx.channel,
-            prev_hash=head.last_hash,
+            prev_hash=last_hash,
         )
         # Store the JSON exactly as it will be read back before hashing.
         entry.before = json.loads(canonical_json(before)) if before is not None else None

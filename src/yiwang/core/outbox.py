@@ -206,7 +206,7 @@ def emit(topic: str, payload: dict, *, key: str = "") -> OutboxEvent:
     it does not order delivery: handlers must not rely on order."""
     stored = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     handlers = handlers_for(topic)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's change
         event = OutboxEvent.objects.create(topic=topic, key=key, payload=stored, created_at=now())
         OutboxDelivery.objects.bulk_create(
             OutboxDelivery(event=event, handler=h.name, next_attempt_at=event.created_at)
