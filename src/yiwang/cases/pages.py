@@ -176,17 +176,6 @@ LIGHT_LABELS = {
 # Applying (online, walk-in at a window, or 代办 by a village agent)
 
 
-def _halls_for(item) -> list[Hall]:
-    order = {"county": 0, "town": 1, "village": 2}
-    halls = [
-        h
-        for h in Hall.objects.filter(is_active=True, service_items=item).select_related("region")
-        if services.hall_offers(h, item)
-    ]
-    halls.sort(key=lambda h: (order.get(h.region.level, 9), h.region.code, h.name))
-    return halls
-
-
 def _issue_halls_for(hall_choices: list[Hall]) -> list[Hall]:
     """Halls a result may be issued at: those offering the item and the halls
     of the regions above them (the service checks the path)."""
@@ -248,7 +237,7 @@ def apply(request, item_id):
     staff = is_staff(request.user)
     if staff and not has_role(request.user, *DESK_ROLES):
         raise Http404
-    hall_choices = _halls_for(item)
+    hall_choices = services.halls_offering(item)
     desk_halls = []
     if staff:
         desk_halls = [

@@ -318,20 +318,22 @@ def deadlines_pending(case: Case) -> bool:
 # Applying
 
 
-def hall_offers(hall: Hall, item) -> bool:
-    return hall.is_active and catalog.items_for_hall(hall).filter(pk=item.pk).exists()
+hall_offers = catalog.hall_offers
+LEVEL_ORDER = {"county": 0, "town": 1, "village": 2}
+
+
+def halls_offering(item) -> list[Hall]:
+    """The halls where ``item`` can be applied for, county first, then by
+    region code and name."""
+    halls = list(catalog.halls_offering(item))
+    halls.sort(key=lambda h: (LEVEL_ORDER.get(h.region.level, 9), h.region.code, h.name))
+    return halls
 
 
 def default_hall(item) -> Hall | None:
     """Where an online application goes when the applicant names no hall:
     the highest-level hall that offers the item."""
-    order = {"county": 0, "town": 1, "village": 2}
-    halls = [
-        h
-        for h in Hall.objects.filter(is_active=True, service_items=item).select_related("region")
-        if hall_offers(h, item)
-    ]
-    halls.sort(key=lambda h: (order.get(h.region.level, 9), h.name))
+    halls = halls_offering(item)
     return halls[0] if halls else None
 
 
@@ -404,7 +406,8 @@ def _new_case(
     ``applicant`` (kind, name, id_number, phone), at their own hall."""
     if not is_active_account(by):
         raise Forbidden(_("请先登录"), code="not_authenticated")
-    version = catalog.published_versions().filter(item=item).first()
+    # Only the version's key is needed here (its guide is read when used).
+    version = catalog.published_version_ref(item)
     if version is None or not item.is_active:
         raise _invalid("item", _("该事项没有已发布的办事指南，暂不能申请"), "case.item_unpublished")
     errors: dict = {}

@@ -37,6 +37,17 @@ def published_version(item: ServiceItem) -> GuideVersion | None:
     )
 
 
+def published_version_ref(item: ServiceItem) -> GuideVersion | None:
+    """The published guide version of ``item`` with only its key loaded: what
+    a row that points at it needs (the rest loads when first read)."""
+    return (
+        GuideVersion.objects.filter(item=item, status=GuideStatus.PUBLISHED)
+        .only("id", "item_id")
+        .order_by("-number")
+        .first()
+    )
+
+
 def latest_version(item: ServiceItem) -> GuideVersion | None:
     return item.versions.order_by("-number").first()
 
@@ -80,6 +91,35 @@ def items_for_hall(hall) -> QuerySet[ServiceItem]:
     hall's level (a village room offers only admitted items)."""
     level = hall.region.level
     return items_for_level(level).filter(halls=hall)
+
+
+def hall_offers(hall, item: ServiceItem) -> bool:
+    """True when ``hall`` offers ``item`` (the test of ``items_for_hall`` for
+    one item, in one small query): both active, the item assigned to the
+    hall and on the list of the hall's level."""
+    return (
+        hall.is_active
+        and item.is_active
+        and ItemLevel.objects.filter(
+            item_id=item.pk,
+            level=hall.region.level,
+            status=LevelStatus.APPROVED,
+            item__halls=hall.pk,
+        ).exists()
+    )
+
+
+def halls_offering(item: ServiceItem) -> QuerySet:
+    """The active halls that offer ``item`` (with their region): assigned to
+    it, at a level whose list holds it."""
+    from yiwang.regions.models import Hall
+
+    if not item.is_active:
+        return Hall.objects.none()
+    levels = ItemLevel.objects.filter(item=item, status=LevelStatus.APPROVED).values("level")
+    return Hall.objects.filter(
+        is_active=True, service_items=item, region__level__in=levels
+    ).select_related("region")
 
 
 def village_requests() -> QuerySet[ItemLevel]:
