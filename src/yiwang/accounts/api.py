@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yiwang.core import pii
+from yiwang.core.api import ModelSerializer
 from yiwang.core.errors import Forbidden, ValidationFailed
 
 from . import services
@@ -25,7 +26,7 @@ from .scopes import ScopedQuerysetMixin
 # Serializers
 
 
-class StaffRoleSerializer(serializers.ModelSerializer):
+class StaffRoleSerializer(ModelSerializer):
     role_display = serializers.CharField(source="get_role_display", read_only=True)
     region = serializers.CharField(source="region.code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
@@ -47,7 +48,7 @@ class StaffRoleSerializer(serializers.ModelSerializer):
         ]
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ModelSerializer):
     """An account with its personal data masked."""
 
     id_number = serializers.CharField(source="masked_id_number", read_only=True)
@@ -90,7 +91,7 @@ class MeSerializer(AccountSerializer):
         return StaffRoleSerializer(roles, many=True).data
 
 
-class StaffSerializer(serializers.ModelSerializer):
+class StaffSerializer(ModelSerializer):
     phone = serializers.CharField(source="masked_phone", read_only=True)
     roles = serializers.SerializerMethodField()
 

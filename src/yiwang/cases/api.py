@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.catalog.models import ServiceItem
+from yiwang.core.api import ModelSerializer
 from yiwang.core.errors import NotFound
 from yiwang.regions.models import Hall
 
@@ -41,7 +42,7 @@ def _validated(serializer_class, data):
     return serializer.validated_data
 
 
-class CaseStepSerializer(serializers.ModelSerializer):
+class CaseStepSerializer(ModelSerializer):
     department = serializers.CharField(source="department.name", default="", read_only=True)
     assignee = serializers.SerializerMethodField()
 
@@ -68,7 +69,7 @@ class CaseStepSerializer(serializers.ModelSerializer):
         return (obj.assignee.real_name or obj.assignee.username) if obj.assignee_id else ""
 
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class CaseEventSerializer(ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = [
@@ -85,7 +86,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class CaseMaterialSerializer(serializers.ModelSerializer):
+class CaseMaterialSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -106,7 +107,7 @@ class CaseMaterialSerializer(serializers.ModelSerializer):
         return reverse("cases:material", args=[obj.case_id, obj.pk])
 
 
-class CaseDocumentSerializer(serializers.ModelSerializer):
+class CaseDocumentSerializer(ModelSerializer):
     title = serializers.CharField(source="get_kind_display", read_only=True)
     url = serializers.SerializerMethodField()
     ready = serializers.SerializerMethodField()
@@ -122,7 +123,7 @@ class CaseDocumentSerializer(serializers.ModelSerializer):
         return reverse("cases:document", args=[obj.case_id, obj.pk])
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ModelSerializer):
     item_name = serializers.CharField(source="item.name", read_only=True)
     item_code = serializers.CharField(source="item.code", read_only=True)
     hall_name = serializers.CharField(source="hall.name", read_only=True)
@@ -303,7 +304,7 @@ class WithdrawSerializer(RevisionSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class QueueEntrySerializer(serializers.ModelSerializer):
+class QueueEntrySerializer(ModelSerializer):
     case = CaseSerializer(read_only=True)
     department = serializers.CharField(source="department.name", default="", read_only=True)
 
@@ -507,19 +508,19 @@ class ProgressQuerySerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20)
 
 
-class PublicStepSerializer(serializers.ModelSerializer):
+class PublicStepSerializer(ModelSerializer):
     class Meta:
         model = CaseStep
         fields = ["name", "state", "started_on", "due_on", "finished_at"]
 
 
-class PublicEventSerializer(serializers.ModelSerializer):
+class PublicEventSerializer(ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = ["seq", "action", "to_status", "at", "step_name"]
 
 
-class PublicProgressSerializer(serializers.ModelSerializer):
+class PublicProgressSerializer(ModelSerializer):
     item_name = serializers.CharField(source="item.name")
     hall_name = serializers.CharField(source="hall.name")
     status_label = serializers.CharField(source="get_status_display")

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from yiwang.accounts.models import Role
 from yiwang.accounts.scopes import has_role, is_active_account
+from yiwang.core.api import ModelSerializer
 from yiwang.core.errors import NotFound, ValidationFailed
 
 from . import diff as diffing
@@ -83,7 +84,7 @@ class AdminOnly(permissions.BasePermission):
 # serializers
 
 
-class MaterialSerializer(serializers.ModelSerializer):
+class MaterialSerializer(ModelSerializer):
     proof = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
@@ -126,7 +127,7 @@ class MaterialWriteSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=1, max_value=999, required=False)
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(ModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True, default="")
 
     class Meta:
@@ -158,7 +159,7 @@ class TransitionSerializer(serializers.Serializer):
     label = serializers.CharField()
 
 
-class GuideVersionSerializer(serializers.ModelSerializer):
+class GuideVersionSerializer(ModelSerializer):
     item_code = serializers.CharField(source="item.code", read_only=True)
     status = choice_field(GuideStatus.choices, read_only=True)
     promised_unit = choice_field(TimeUnit.choices, read_only=True)
@@ -201,7 +202,7 @@ class GuideVersionSerializer(serializers.ModelSerializer):
         ]
 
 
-class GuideFieldsSerializer(serializers.ModelSerializer):
+class GuideFieldsSerializer(ModelSerializer):
     """The guide fields a draft may change (all optional)."""
 
     promised_unit = choice_field(TimeUnit.choices, required=False)
@@ -222,7 +223,7 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(ModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True)
     item_type_label = serializers.CharField(source="get_item_type_display", read_only=True)
     levels = serializers.SerializerMethodField()
@@ -290,14 +291,14 @@ class ItemUpdateSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
-class RetainedProofSerializer(serializers.ModelSerializer):
+class RetainedProofSerializer(ModelSerializer):
     class Meta:
         model = RetainedProof
         fields = ["id", "name", "issuing_body", "legal_basis", "is_active"]
         read_only_fields = ["id"]
 
 
-class ItemLevelSerializer(serializers.ModelSerializer):
+class ItemLevelSerializer(ModelSerializer):
     level = choice_field(Level.choices)
     status = choice_field(LevelStatus.choices, read_only=True)
     item_code = serializers.CharField(source="item.code", read_only=True)

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
+from yiwang.core.api import ModelSerializer
 from yiwang.core.errors import NotFound
 from yiwang.core.search import MAX_QUERY_LENGTH, search
 from yiwang.core.search import services as search_services
@@ -95,7 +96,7 @@ class SearchViewSet(viewsets.ViewSet):
         )
 
 
-class SynonymSerializer(serializers.ModelSerializer):
+class SynonymSerializer(ModelSerializer):
     expansions = serializers.ListField(child=serializers.CharField(max_length=50), min_length=1)
 
     class Meta:
