@@ -29,9 +29,8 @@ def active_roles(user) -> list:
     if cache is None:
         cache = list(
             # hall__region: a desk role's hall is where its cases are made.
-            user.roles.filter(is_active=True).select_related(
-                "region", "hall", "hall__region", "window", "department"
-            )
+            # A role's window is read only on pages (its own query there).
+            user.roles.filter(is_active=True).select_related("region", "hall__region", "department")
         )
         user._yiwang_roles = cache
     return cache

@@ -97,20 +97,7 @@ def province_check(region6: str) -> bool | None:
     return region6[:2] in PROVINCE_CODES
 
 
-def local_regions_check(region6: str) -> bool | None:
-    """Known when the county is in this platform's own division table;
-    otherwise no opinion (people move)."""
-    try:
-        from yiwang.regions.models import Region
-
-        if Region.objects.filter(code__startswith=region6).exists():
-            return True
-    except Exception:  # no database (pure unit use): stay conservative
-        return None
-    return None
-
-
-REGION_CHECKS: list[RegionCheck] = [province_check, local_regions_check]
+REGION_CHECKS: list[RegionCheck] = [province_check]
 
 
 def region_known(region6: str, checks: list[RegionCheck] | None = None) -> bool:
