@@ -169,9 +169,11 @@ else:
     }
 
 REST_FRAMEWORK = {
+    # Token first: a call without credentials is answered 401 with
+    # ``WWW-Authenticate: Token`` (the first class names the scheme).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "yiwang.accounts.permissions.ActiveAccount",

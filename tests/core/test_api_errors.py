@@ -45,3 +45,22 @@ def test_validation_fields_are_lists_of_messages():
 
 def test_unexpected_exception_is_left_to_django():
     assert exception_handler(RuntimeError("bug"), {}) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/citizens/"])
+def test_a_call_without_credentials_is_401_with_the_token_scheme(client, path):
+    resp = client.get(path, HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert resp.status_code == 401
+    assert resp["WWW-Authenticate"] == "Token"
+    body = resp.json()
+    assert body["code"] == "not_authenticated" and body["message"] == "请先登录。"
+
+
+@pytest.mark.django_db
+def test_a_bad_token_is_401_not_403(client):
+    resp = client.get(
+        "/api/v1/cases/", HTTP_AUTHORIZATION="Token nope", HTTP_ACCEPT="application/json"
+    )
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "authentication_failed"
