@@ -58,6 +58,21 @@ def tools_on_one_row(page) -> bool:
     return bool(tops) and max(tops) - min(tops) <= 4
 
 
+def footer_rows_starting_with_a_dot(page) -> list[str]:
+    """Texts of the footer links that begin a wrapped row yet still show the
+    separating dot before them."""
+    return page.evaluate(
+        """() => {
+          const items = [...document.querySelectorAll('.yw-footer .list-inline-item')];
+          return items.filter((li, i) => {
+            const dot = getComputedStyle(li, '::before').content;
+            const startsRow = i === 0 || li.offsetTop > items[i - 1].offsetTop + 2;
+            return startsRow && dot && dot !== 'none' && dot !== 'normal' && dot.includes('·');
+          }).map(li => li.textContent.trim());
+        }"""
+    )
+
+
 def seed_halls():
     county = Region.objects.create(code="511602000000", name="示例县", level=Level.COUNTY)
     town = Region.objects.create(
@@ -94,6 +109,7 @@ def test_home_on_a_360px_phone(phone_page):
     page.goto("/")
     assert page.evaluate("() => document.documentElement.clientWidth") == 360
     assert_fits(page, "home at 360")
+    assert footer_rows_starting_with_a_dot(page) == []
     menu = page.locator("#yw-portal-menu")
     assert not menu.is_visible()  # collapsed behind the toggler
     screenshot(page, "home-phone")
@@ -120,6 +136,7 @@ def test_elderly_mode_enlarges_the_type(phone_page):
     assert after >= 20 and after > before * 1.25, (before, after)
     assert page.get_by_test_id("elderly-toggle").get_attribute("aria-pressed") == "true"
     assert_fits(page, "elderly home at 360")
+    assert footer_rows_starting_with_a_dot(page) == []
     screenshot(page, "home-phone-elderly")
 
     open_portal_menu(page)
