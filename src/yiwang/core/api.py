@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from .errors import ServiceError
+from .errors import ServiceError, ValidationFailed
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -61,6 +61,20 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"code": code, "message": str(message), "fields": fields or {}}
 
 
+def validation_failed(detail) -> ValidationFailed:
+    """A serializer's refusal (``serializer.errors``, a ``ValidationError``'s
+    detail) as the service error with the same body, so that a page can show
+    it the way it shows a service's refusal."""
+    if isinstance(detail, dict):
+        fields = {str(name): _flatten(value) for name, value in detail.items()}
+    else:
+        fields = {"non_field_errors": _flatten(detail)}
+    first = next(iter(fields.values()), [""])
+    first = first[0] if first else ""
+    message = _("提交的数据有误：%(first)s") % {"first": first} if first else _("提交的数据有误。")
+    return ValidationFailed(message, code="invalid", fields=fields)
+
+
 def error_response(exc: ServiceError) -> Response:
     """A service error as an API response (for views that catch it themselves)."""
     return Response(exc.as_dict(), status=exc.status)
@@ -87,19 +101,8 @@ def exception_handler(exc, context):
         headers["Retry-After"] = str(int(exc.wait))
 
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail
-        if isinstance(detail, dict):
-            fields = {str(name): _flatten(value) for name, value in detail.items()}
-        else:
-            fields = {"non_field_errors": _flatten(detail)}
-        first = next(iter(fields.values()), [""])
-        first = first[0] if first else ""
-        message = (
-            _("提交的数据有误：%(first)s") % {"first": first} if first else _("提交的数据有误。")
-        )
-        return Response(
-            error_body("invalid", message, fields), status=exc.status_code, headers=headers
-        )
+        body = validation_failed(exc.detail).as_dict()
+        return Response(body, status=exc.status_code, headers=headers)
 
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else "error"
