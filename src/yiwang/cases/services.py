@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -32,7 +33,7 @@ from yiwang.catalog import selectors as catalog
 from yiwang.catalog.codesets import CaseType, MaterialSource, TimeUnit
 from yiwang.core import calendar, outbox, pii
 from yiwang.core.audit import record
-from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from yiwang.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from yiwang.core.identifiers import parse_credit_code, parse_phone, parse_resident_id
 from yiwang.regions.models import Hall
 
@@ -952,12 +953,23 @@ def request_corrections(
 
 @transaction.atomic
 def supply_corrections(
-    case: Case, *, by, note: str = "", expected_revision: int | None = None
+    case: Case,
+    *,
+    by,
+    note: str = "",
+    files: Mapping[int, Sequence] | None = None,
+    expected_revision: int | None = None,
 ) -> Case:
     """correcting → received: the corrected materials are in; the day of
-    receipt is now (the 5-day window and the period run from it)."""
+    receipt is now (the 5-day window and the period run from it).
+
+    ``files``: corrected files uploaded with the move, by the position of the
+    notice item they answer; all are stored, or — one refused — none, and
+    the case stays where it is."""
     case = _lock(case, expected_revision)
     _authorise(case, "supply_corrections", by)
+    if files:
+        _store_corrections(case, by, files)
     before = snapshot(case)
     CorrectionNotice.objects.filter(case=case, resolved_at__isnull=True).update(resolved_at=now())
     case.status = Status.RECEIVED
@@ -970,6 +982,29 @@ def supply_corrections(
         opinion=_text(note, "note", _("说明"), required=False),
     )
     return case
+
+
+def _store_corrections(case: Case, by, files: Mapping[int, Sequence]) -> None:
+    """Add each file as a material under the notice item it answers (the
+    guide's requirement of that name, or a material named after the item)."""
+    notice = case.corrections.filter(resolved_at__isnull=True).order_by("-issued_at").first()
+    requirements = {m.name: m for m in case.version.materials.all()}
+    errors: dict = {}
+    for i, entry in enumerate(notice.items if notice else []):
+        for upload in files.get(i, ()):
+            req = requirements.get(entry.get("material", ""))
+            try:
+                add_material(
+                    case,
+                    by=by,
+                    upload=upload,
+                    requirement=req.pk if req else None,
+                    name="" if req else entry.get("material", ""),
+                )
+            except ServiceError as exc:
+                errors[f"files.{i}"] = [str(exc.message)]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
 
 
 def deem_accepted_overdue(day: dt.date | None = None) -> int:
