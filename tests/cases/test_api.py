@@ -231,3 +231,19 @@ def test_attachments_are_in_the_timeline(api, world, walk_in):
         ).status_code
         == 404
     )
+
+
+def test_moves_take_the_bodies_of_the_moves_table(api, world, walk_in):
+    """A body the move's serializer refuses is a 400 in the one error format;
+    a rule that needs the case is the service's, with its message."""
+    w = world
+    case = _apply(api, w, walk_in).json()
+    url = f"/api/v1/cases/{case['id']}/refuse/"
+    r = api.post(url, {"reasons": "x" * 2001}, format="json")
+    assert r.status_code == 400 and set(r.json()) == {"code", "message", "fields"}
+    assert r.json()["code"] == "invalid" and "reasons" in r.json()["fields"]
+    r = api.post(url, {"reasons": "  "}, format="json")
+    assert r.status_code == 400 and r.json()["fields"]["reasons"] == ["请填写不予受理的理由"]
+    assert Case.objects.get(pk=case["id"]).status == Status.RECEIVED
+    r = api.post(url, {"reasons": "不属于本机关职权范围"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == Status.REFUSED

@@ -343,6 +343,35 @@ def test_corrections_listed_at_once_then_supplied(
     assert case.status == Status.ACCEPTED
 
 
+def test_supplied_files_are_all_or_nothing(client, world):
+    """One refused file of the corrections form keeps none of the others; the
+    message stands under the input of the notice item it belongs to."""
+    w = world
+    case = services.create_draft(w.item, by=w.citizen)
+    for m in required_uploads(w.item):
+        services.add_material(case, by=w.citizen, requirement=m.pk, upload=pdf())
+    services.submit(case, by=w.citizen)
+    items = [
+        {"material": "临时救助申请书", "reason": "缺少签字"},
+        {"material": "户口簿", "reason": "请补充"},
+    ]
+    services.request_corrections(case, by=w.county_clerk, items=items)
+    case.refresh_from_db()
+    before = case.materials.count()
+    bad = SimpleUploadedFile("x.pdf", b"not a pdf", content_type="application/pdf")
+    c = citizen_client(client, w.citizen)
+    r = c.post(
+        reverse("cases:move", args=[case.pk, "supply_corrections"]),
+        {"revision": case.revision, "c-0": pdf("签字版.pdf"), "c-1": bad},
+    )
+    assert r.status_code == 400
+    row = html(r).split('name="c-1"', 1)[1].split("</li>", 1)[0]
+    assert "invalid-feedback" in row and "只接受 PDF、JPG、PNG 或 OFD 文件" in row
+    assert "invalid-feedback" not in html(r).split('name="c-0"', 1)[1].split("</li>", 1)[0]
+    case.refresh_from_db()
+    assert case.status == Status.CORRECTING and case.materials.count() == before
+
+
 def test_citizen_withdraws(client, world):
     w = world
     case = services.create_draft(w.item, by=w.citizen)
@@ -481,6 +510,27 @@ def test_suspend_resume_and_extension(client, world, walk_in, clock):
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.statutory_due > statutory
+
+
+def test_a_form_refused_by_the_moves_serializer(client, world, walk_in):
+    """The page validates a move's form with the API's serializer: a refusal
+    names the field on the form it came from, and changes nothing."""
+    w = world
+    case = accepted_case(w, walk_in)
+    c = staff_client(type(client), w.approver)
+    post_move(c, case, "claim")
+    case.refresh_from_db()
+    events = case.events.count()
+    r = post_move(c, case, "request_extension", days="", reason="情况复杂")
+    assert r.status_code == 400 and "请填写延长的工作日数" in html(r)
+    form = html(r).split('data-testid="move-request_extension"', 1)[1].split("</form>", 1)[0]
+    assert 'data-testid="move-error"' in form and "invalid-feedback" in form
+    r = post_move(c, case, "attach", name="核查报告")  # no file
+    assert r.status_code == 400 and 'data-testid="move-error"' in html(r)
+    form = html(r).split('data-testid="move-attach"', 1)[1].split("</form>", 1)[0]
+    assert 'id="f-attach-file"' in form and "invalid-feedback" in form
+    case.refresh_from_db()
+    assert case.events.count() == events and not case.extensions.exists()
 
 
 def test_issue_at_the_town_hall(client, world, walk_in):

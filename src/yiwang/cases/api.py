@@ -2,8 +2,8 @@
 timeline; the approver's queue; the public progress lookup.
 
 Every move is ``POST /api/v1/cases/{id}/{action}/`` with the body the action
-needs and, optionally, ``revision`` (the revision the client saw: a stale one
-is a 409 ``case.stale``). An illegal move is a 409 naming the current status;
+needs (``moves.MOVES``, shared with the pages) and, optionally, ``revision``
+(the revision the client saw: a stale one is a 409 ``case.stale``). An illegal move is a 409 naming the current status;
 a case outside the caller's scope is a 404, exactly like a missing one.
 """
 
@@ -23,7 +23,7 @@ from yiwang.core.api import ModelSerializer
 from yiwang.core.errors import NotFound
 from yiwang.regions.models import Hall
 
-from . import lifecycle, parties, selectors, services
+from . import lifecycle, moves, parties, selectors, services
 from .models import (
     Case,
     CaseDocument,
@@ -32,7 +32,6 @@ from .models import (
     CaseStep,
     Delivery,
     Status,
-    SuspensionKind,
 )
 
 
@@ -240,70 +239,6 @@ class UploadSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class RevisionSerializer(serializers.Serializer):
-    revision = serializers.IntegerField(required=False, min_value=0)
-
-
-class OpinionSerializer(RevisionSerializer):
-    opinion = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class ReasonsSerializer(RevisionSerializer):
-    reasons = serializers.CharField(max_length=2000)
-
-
-class CorrectionItemSerializer(serializers.Serializer):
-    material = serializers.CharField(max_length=200)
-    reason = serializers.CharField(max_length=500)
-
-
-class CorrectionsSerializer(RevisionSerializer):
-    items = CorrectionItemSerializer(many=True)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class NoteSerializer(RevisionSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class HandoverSerializer(OpinionSerializer):
-    to = serializers.UUIDField()
-
-
-class SuspendSerializer(RevisionSerializer):
-    kind = serializers.ChoiceField(choices=SuspensionKind.choices)
-    reason = serializers.CharField(max_length=2000)
-
-
-class ResumeSerializer(RevisionSerializer):
-    result = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class ExtensionSerializer(RevisionSerializer):
-    days = serializers.IntegerField(min_value=1, max_value=60)
-    reason = serializers.CharField(max_length=2000)
-
-
-class ExtensionDecisionSerializer(RevisionSerializer):
-    approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-class IssueSerializer(RevisionSerializer):
-    method = serializers.ChoiceField(choices=Delivery.choices, required=False)
-    signed_by = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    tracking_no = serializers.CharField(required=False, allow_blank=True, max_length=40)
-
-
-class AttachSerializer(OpinionSerializer):
-    file = serializers.FileField()
-    name = serializers.CharField(max_length=200)
-
-
-class WithdrawSerializer(RevisionSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
 class QueueEntrySerializer(ModelSerializer):
     case = CaseSerializer(read_only=True)
     department = serializers.CharField(source="department.name", default="", read_only=True)
@@ -313,47 +248,6 @@ class QueueEntrySerializer(ModelSerializer):
         fields = ["id", "name", "department", "days", "started_on", "due_on", "assignee", "case"]
 
 
-# action name → (service function, request serializer, mapping of body → kwargs)
-MOVES = {
-    "submit": (services.submit, RevisionSerializer, {}),
-    "accept": (services.accept, OpinionSerializer, {"opinion": "opinion"}),
-    "refuse": (services.refuse, ReasonsSerializer, {"reasons": "reasons"}),
-    "request_corrections": (
-        services.request_corrections,
-        CorrectionsSerializer,
-        {"items": "items", "note": "note"},
-    ),
-    "supply_corrections": (services.supply_corrections, NoteSerializer, {"note": "note"}),
-    "claim": (services.claim, RevisionSerializer, {}),
-    "pass": (services.pass_step, OpinionSerializer, {"opinion": "opinion"}),
-    "return": (services.return_step, OpinionSerializer, {"opinion": "opinion"}),
-    "handover": (services.handover, HandoverSerializer, {"to": "to", "opinion": "opinion"}),
-    "deny": (services.deny, ReasonsSerializer, {"reasons": "reasons"}),
-    "suspend": (services.suspend, SuspendSerializer, {"kind": "kind", "reason": "reason"}),
-    "resume": (services.resume, ResumeSerializer, {"result": "result"}),
-    "request_extension": (
-        services.request_extension,
-        ExtensionSerializer,
-        {"days": "days", "reason": "reason"},
-    ),
-    "decide_extension": (
-        services.decide_extension,
-        ExtensionDecisionSerializer,
-        {"approve": "approve", "note": "note"},
-    ),
-    "issue": (
-        services.issue,
-        IssueSerializer,
-        {"method": "method", "signed_by": "signed_by", "tracking_no": "tracking_no"},
-    ),
-    "attach": (
-        services.attach,
-        AttachSerializer,
-        {"file": "upload", "name": "name", "opinion": "opinion"},
-    ),
-    "withdraw": (services.withdraw, WithdrawSerializer, {"reason": "reason"}),
-}
-
 _MOVE_RESPONSES = {
     200: CaseDetailSerializer,
     400: OpenApiResponse(description="invalid input"),
@@ -361,15 +255,6 @@ _MOVE_RESPONSES = {
     404: OpenApiResponse(description="no such case (or outside your scope)"),
     409: OpenApiResponse(description="illegal move for the current status, or a stale revision"),
 }
-
-
-def run_move(request, case: Case, name: str) -> Case:
-    """Validate the body for move ``name`` and call its service (the pages use it too)."""
-    func, serializer_class, mapping = MOVES[name]
-    data = _validated(serializer_class, request.data)
-    kwargs = {kw: data[key] for key, kw in mapping.items() if key in data}
-    func(case, by=request.user, expected_revision=data.get("revision"), **kwargs)
-    return case
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -477,20 +362,20 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 def _make_move(name: str):
-    func, serializer_class, _mapping = MOVES[name]
-
-    files = any(isinstance(f, serializers.FileField) for f in serializer_class().fields.values())
+    entry = moves.MOVES[name]
+    body = entry.serializer
+    files = any(isinstance(f, serializers.FileField) for f in body().fields.values())
 
     @extend_schema(
-        request={"multipart/form-data": serializer_class} if files else serializer_class,
+        request={"multipart/form-data": body} if files else body,
         responses=_MOVE_RESPONSES,
         tags=["cases"],
         summary=f"{lifecycle.get(name).label} / {name}",
-        description=func.__doc__ or "",
+        description=entry.service.__doc__ or "",
     )
     def move(self, request, pk=None):
         case = self.get_object()
-        run_move(request, case, name)
+        moves.run(case, name, request.data, by=request.user)
         return self._out(case)
 
     move.__name__ = f"move_{name}"
@@ -499,7 +384,7 @@ def _make_move(name: str):
     )
 
 
-for _name in MOVES:
+for _name in moves.MOVES:
     setattr(CaseViewSet, f"move_{_name}", _make_move(_name))
 
 

@@ -10,9 +10,11 @@ Workbench (staff): the front desk (/cases/desk/) with the walk-in form
 queue (/cases/queue/), the case search (/cases/search/), and the same case
 detail with a form for every move the lifecycle table lets the user take.
 
-Every change goes through ``cases.services``; a refused move re-renders the
-page with the service's message on the form it came from, and changes
-nothing. Out of scope is 404, exactly like a case that does not exist.
+Every change goes through ``cases.services``; a lifecycle move goes through
+the moves table (``cases.moves``), which it shares with the API: the form is
+validated by the move's serializer and handed to the move's service. A
+refused move re-renders the page with the message on the form it came from,
+and changes nothing. Out of scope is 404, exactly like a case that does not exist.
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ from yiwang.catalog import selectors as catalog
 from yiwang.catalog.codesets import MaterialSource
 from yiwang.catalog.models import ServiceItem
 from yiwang.core import calendar
-from yiwang.core.errors import Conflict, ServiceError, ValidationFailed
+from yiwang.core.errors import Conflict, ServiceError
 from yiwang.regions.models import Hall
 
-from . import lifecycle, parties, selectors, services
+from . import lifecycle, moves, parties, selectors, services
 from .models import (
     Case,
     Delivery,
@@ -74,8 +76,6 @@ SECONDARY_ACTIONS = (
     "withdraw",
 )
 DANGER_ACTIONS = ("refuse", "deny", "withdraw")
-# Rows offered on the corrections form (一次性告知: everything at once).
-CORRECTION_ROWS = 6
 
 # Badge colours of the statuses (Tabler's light variants).
 STATUS_BADGES = {
@@ -492,7 +492,7 @@ def _detail_context(request, case, *, failed: str = "", errors=None, posted=None
     actions = [
         t
         for t in parties.allowed_actions(user, case)
-        if t.action in PAGE_MOVES and (t.action != "decide_extension" or pending_ext)
+        if t.action in moves.MOVES and (t.action != "decide_extension" or pending_ext)
     ]
     names = [t.action for t in actions]
     today = services.today()
@@ -501,7 +501,8 @@ def _detail_context(request, case, *, failed: str = "", errors=None, posted=None
         s.light = light(s.due_on, today) if s.state == "active" else ""
     notice = case.corrections.filter(resolved_at__isnull=True).order_by("-issued_at").first()
     correction_rows = [
-        {"item": entry, "field": f"c-{i}"} for i, entry in enumerate(notice.items if notice else [])
+        {"item": entry, "field": f"c-{i}", "error_key": f"files.{i}"}
+        for i, entry in enumerate(notice.items if notice else [])
     ]
     return {
         "case": case,
@@ -530,7 +531,7 @@ def _detail_context(request, case, *, failed: str = "", errors=None, posted=None
         ],
         "posted": posted or {},
         "material_names": [m.name for m in case.version.materials.order_by("position")],
-        "correction_form_rows": range(CORRECTION_ROWS),
+        "correction_form_rows": range(moves.CORRECTION_ROWS),
         "suspension_kinds": SuspensionKind.choices,
         "deliveries": Delivery.choices,
         "handover_to": _approvers_for_handover(case, user) if "handover" in names else [],
@@ -548,40 +549,6 @@ def detail(request, case_id):
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
-def _correction_items(post) -> list[dict]:
-    rows = []
-    for i in range(CORRECTION_ROWS):
-        material = post.get(f"material-{i}", "").strip()
-        reason = post.get(f"reason-{i}", "").strip()
-        if material or reason:
-            rows.append({"material": material, "reason": reason})
-    return rows
-
-
-def _supply(case, *, by, note, expected_revision, request):
-    """Upload the corrected files (one input per notice item), then hand the
-    case back to the front desk; all or nothing."""
-    notice = case.corrections.filter(resolved_at__isnull=True).order_by("-issued_at").first()
-    requirements = {m.name: m for m in case.version.materials.all()}
-    errors: dict = {}
-    for i, entry in enumerate(notice.items if notice else []):
-        for upload in request.FILES.getlist(f"c-{i}"):
-            req = requirements.get(entry.get("material", ""))
-            try:
-                services.add_material(
-                    case,
-                    by=by,
-                    upload=upload,
-                    requirement=req.pk if req else None,
-                    name="" if req else entry.get("material", ""),
-                )
-            except ServiceError as exc:
-                errors[f"c-{i}"] = [str(exc.message)]
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors)
-    return services.supply_corrections(case, by=by, note=note, expected_revision=expected_revision)
-
-
 def _int_or_none(value):
     try:
         return int(value)
@@ -589,142 +556,23 @@ def _int_or_none(value):
         return None
 
 
-# action → (call(case, by, rev, post, request), success message)
-PAGE_MOVES = {
-    "submit": (
-        lambda c, by, rev, p, r: services.submit(c, by=by, expected_revision=rev),
-        gettext_lazy("申请已提交"),
-    ),
-    "accept": (
-        lambda c, by, rev, p, r: services.accept(
-            c, by=by, opinion=p.get("opinion", ""), expected_revision=rev
-        ),
-        gettext_lazy("已受理，受理通知书已生成"),
-    ),
-    "refuse": (
-        lambda c, by, rev, p, r: services.refuse(
-            c, by=by, reasons=p.get("reasons", ""), expected_revision=rev
-        ),
-        gettext_lazy("已不予受理，通知书已生成"),
-    ),
-    "request_corrections": (
-        lambda c, by, rev, p, r: services.request_corrections(
-            c, by=by, items=_correction_items(p), note=p.get("note", ""), expected_revision=rev
-        ),
-        gettext_lazy("已一次性告知补正，补正告知书已生成"),
-    ),
-    "supply_corrections": (
-        lambda c, by, rev, p, r: _supply(
-            c, by=by, note=p.get("note", ""), expected_revision=rev, request=r
-        ),
-        gettext_lazy("补正材料已提交"),
-    ),
-    "claim": (
-        lambda c, by, rev, p, r: services.claim(c, by=by, expected_revision=rev),
-        gettext_lazy("已签收"),
-    ),
-    "pass": (
-        lambda c, by, rev, p, r: services.pass_step(
-            c, by=by, opinion=p.get("opinion", ""), expected_revision=rev
-        ),
-        gettext_lazy("已通过本环节"),
-    ),
-    "return": (
-        lambda c, by, rev, p, r: services.return_step(
-            c, by=by, opinion=p.get("opinion", ""), expected_revision=rev
-        ),
-        gettext_lazy("已退回上一环节"),
-    ),
-    "handover": (
-        lambda c, by, rev, p, r: services.handover(
-            c, by=by, to=p.get("to") or None, opinion=p.get("opinion", ""), expected_revision=rev
-        ),
-        gettext_lazy("已转交"),
-    ),
-    "deny": (
-        lambda c, by, rev, p, r: services.deny(
-            c, by=by, reasons=p.get("reasons", ""), expected_revision=rev
-        ),
-        gettext_lazy("已作出不予许可决定"),
-    ),
-    "suspend": (
-        lambda c, by, rev, p, r: services.suspend(
-            c, by=by, kind=p.get("kind", ""), reason=p.get("reason", ""), expected_revision=rev
-        ),
-        gettext_lazy("特别程序已启动，办理时限暂停计算"),
-    ),
-    "resume": (
-        lambda c, by, rev, p, r: services.resume(
-            c, by=by, result=p.get("result", ""), expected_revision=rev
-        ),
-        gettext_lazy("特别程序已结束，时限已重新计算"),
-    ),
-    "request_extension": (
-        lambda c, by, rev, p, r: services.request_extension(
-            c, by=by, days=p.get("days"), reason=p.get("reason", ""), expected_revision=rev
-        ),
-        gettext_lazy("延长申请已提交，等待本部门其他审批人员批准"),
-    ),
-    "decide_extension": (
-        lambda c, by, rev, p, r: services.decide_extension(
-            c,
-            by=by,
-            approve=p.get("approve") == "1",
-            note=p.get("note", ""),
-            expected_revision=rev,
-        ),
-        gettext_lazy("已审批延长申请"),
-    ),
-    "issue": (
-        lambda c, by, rev, p, r: services.issue(
-            c,
-            by=by,
-            method=p.get("method") or None,
-            signed_by=p.get("signed_by", ""),
-            tracking_no=p.get("tracking_no", ""),
-            expected_revision=rev,
-        ),
-        gettext_lazy("已出件"),
-    ),
-    "withdraw": (
-        lambda c, by, rev, p, r: services.withdraw(
-            c, by=by, reason=p.get("reason", ""), expected_revision=rev
-        ),
-        gettext_lazy("申请已撤回"),
-    ),
-    "attach": (  # staff add a file to the case's record
-        lambda c, by, rev, p, r: services.attach(
-            c,
-            by=by,
-            upload=r.FILES.get("file"),
-            name=p.get("name", ""),
-            opinion=p.get("opinion", ""),
-            expected_revision=rev,
-        ),
-        gettext_lazy("附件已添加"),
-    ),
-}
-
-
 @case_page_required
 @require_POST
 def move(request, case_id, action):
     """One lifecycle move from the detail page's form of that move."""
     case = _case(request, case_id)
-    if action not in PAGE_MOVES:
+    entry = moves.MOVES.get(action)
+    if entry is None:
         raise Http404
-    call, done = PAGE_MOVES[action]
-    revision = _int_or_none(request.POST.get("revision"))
-    if revision is None:
+    if _int_or_none(request.POST.get("revision")) is None:
         return _refused(
             request, case, action, Conflict(_("页面缺少修订号，请刷新后重试"), code="case.stale")
         )
     try:
-        with transaction.atomic():
-            call(case, request.user, revision, request.POST, request)
+        moves.run(case, action, entry.form(request), by=request.user, **entry.extra(request))
     except ServiceError as exc:
         return _refused(request, case, action, exc)
-    messages.success(request, str(done))
+    messages.success(request, str(entry.done))
     return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]) + f"#{action}")
 
 
