@@ -7,7 +7,7 @@
 (c) a case suspended for an expert review and finished on time by the
     deadline recomputed from the suspension.
 
-The services' clock (``yiwang.cases.services.now``) is moved by hand: the
+The services' clock (``yiwang.cases.services.clock.now``) is moved by hand: the
 live server runs in threads of this process, so the monkeypatch reaches it.
 Screenshots (1280 px and 360 px) of the citizen's case detail, the desk and
 the approver's queue go to test-artifacts/screenshots/.
@@ -49,7 +49,7 @@ PDF = b"%PDF-1.4 browser test material\n"
 def clock(monkeypatch):
     c = Clock(None)
     c.set_day(dt.date(2026, 3, 2))  # Monday
-    monkeypatch.setattr(services, "now", c)
+    monkeypatch.setattr(services.clock, "now", c)
     return c
 
 

@@ -19,7 +19,7 @@ from yiwang.catalog.codesets import ItemType
 
 
 class Clock:
-    """The cases services' clock, moved by hand (tests never sleep)."""
+    """The cases services' clock (``services.clock.now``), moved by hand (tests never sleep)."""
 
     def __init__(self, start: dt.datetime):
         self.at = start
@@ -39,7 +39,7 @@ def clock(monkeypatch):
     # Monday 2026-03-02, 10:00 Shanghai: a normal working week.
     c = Clock(None)
     c.set_day(dt.date(2026, 3, 2))
-    monkeypatch.setattr(services, "now", c)
+    monkeypatch.setattr(services.clock, "now", c)
     return c
 
 

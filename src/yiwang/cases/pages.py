@@ -495,7 +495,7 @@ def _detail_context(request, case, *, failed: str = "", errors=None, posted=None
         if t.action in moves.MOVES and (t.action != "decide_extension" or pending_ext)
     ]
     names = [t.action for t in actions]
-    today = services.today()
+    today = services.clock.today()
     steps = list(case.steps.select_related("department", "assignee").order_by("position"))
     for s in steps:
         s.light = light(s.due_on, today) if s.state == "active" else ""
@@ -617,7 +617,7 @@ def desk(request):
         if chosen is not None:
             return redirect("cases:apply", item_id=chosen.pk)
         messages.error(request, _("请选择本大厅可以受理的事项"))
-    today = services.today()
+    today = services.clock.today()
     received = list(selectors.desk_cases(user)[:200])
     for c in received:
         c.window_left = _correction_days_left(c, today)
@@ -648,7 +648,7 @@ def _correction_days_left(case, today) -> int | None:
 @role_required(Role.APPROVER)
 def queue(request):
     """审批待办: most urgent first, with the deadline light."""
-    today = services.today()
+    today = services.clock.today()
     page = Paginator(selectors.queue(request.user), 50).get_page(request.GET.get("page"))
     rows = [{"step": s, "light": light(s.due_on, today)} for s in page]
     counts = {"red": 0, "yellow": 0, "green": 0}
