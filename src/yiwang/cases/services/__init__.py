@@ -53,10 +53,7 @@ from .back_office import (
     return_step,
     suspend,
 )
-from .base import (
-    mark_notifications_read,
-    snapshot,
-)
+from .base import mark_notifications_read, snapshot
 from .deadlines import (
     ONE_DAY,
     deadlines_pending,
@@ -85,10 +82,7 @@ from .materials import (
     missing_materials,
     sniff,
 )
-from .results import (
-    issue,
-    withdraw,
-)
+from .results import issue, withdraw
 
 __all__ = [
     "accept",

@@ -19,13 +19,7 @@ from yiwang.core.identifiers import parse_credit_code, parse_phone, parse_reside
 from yiwang.regions.models import Hall
 
 from .. import lifecycle, parties
-from ..models import (
-    Case,
-    CaseEvent,
-    Channel,
-    Delivery,
-    Status,
-)
+from ..models import Case, CaseEvent, Channel, Delivery, Status
 from . import clock
 from .base import (
     _authorise,

@@ -13,14 +13,7 @@ from yiwang.core.audit import record
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from .. import lifecycle, parties
-from ..models import (
-    Case,
-    CaseDocument,
-    CaseEvent,
-    CaseStep,
-    Notification,
-    Status,
-)
+from ..models import Case, CaseDocument, CaseEvent, CaseStep, Notification, Status
 from ..rules import CASE_SCOPE
 from . import clock
 

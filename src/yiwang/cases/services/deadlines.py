@@ -13,12 +13,7 @@ from yiwang.catalog.codesets import TimeUnit
 from yiwang.core import calendar
 from yiwang.core.audit import record
 
-from ..models import (
-    Case,
-    ExtensionStatus,
-    Status,
-    StepState,
-)
+from ..models import Case, ExtensionStatus, Status, StepState
 from . import clock
 from .base import _lock
 

@@ -14,13 +14,7 @@ from yiwang.catalog.codesets import CaseType, TimeUnit
 from yiwang.core import calendar
 from yiwang.core.errors import Conflict, ServiceError, ValidationFailed
 
-from ..models import (
-    Case,
-    CorrectionNotice,
-    DocumentKind,
-    Status,
-    StepKind,
-)
+from ..models import Case, CorrectionNotice, DocumentKind, Status, StepKind
 from . import clock
 from .base import _authorise, _commit_move, _document, _lock, _text, snapshot
 from .deadlines import deadlines_pending, recompute_deadlines

@@ -13,11 +13,7 @@ from django.utils.translation import gettext as _
 from yiwang.catalog.codesets import MaterialSource
 from yiwang.core.audit import record
 
-from ..models import (
-    Case,
-    CaseMaterial,
-    StepState,
-)
+from ..models import Case, CaseMaterial, StepState
 from . import clock
 from .base import _authorise, _commit_move, _invalid, _lock, _require_editable, _text, snapshot
 

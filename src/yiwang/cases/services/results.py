@@ -9,14 +9,7 @@ from yiwang.core import calendar
 from yiwang.core.errors import Conflict
 
 from .. import lifecycle
-from ..models import (
-    Case,
-    Delivery,
-    DocumentKind,
-    Status,
-    StepKind,
-    StepState,
-)
+from ..models import Case, Delivery, DocumentKind, Status, StepKind, StepState
 from . import clock
 from .base import _authorise, _commit_move, _document, _invalid, _lock, _text, snapshot
 from .steps import _activate, _finish_step, _first_step

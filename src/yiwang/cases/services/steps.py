@@ -11,12 +11,7 @@ from yiwang.accounts.models import Role
 from yiwang.catalog.codesets import CaseType
 from yiwang.core.errors import Conflict
 
-from ..models import (
-    Case,
-    CaseStep,
-    StepKind,
-    StepState,
-)
+from ..models import Case, CaseStep, StepKind, StepState
 from . import clock
 
 
