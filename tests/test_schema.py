@@ -54,6 +54,13 @@ def test_schema_generates_without_warnings_and_validates(tmp_path, capsys):
     # The surfaces the other apps and the fuzz test rely on are described.
     for expected in ("/api/v1/accounts/token/", "/api/v1/citizens/", "/api/v1/regions/"):
         assert expected in paths, f"{expected} missing from the schema"
+    # Each case move documents its own body and what it does.
+    accept = paths["/api/v1/cases/{id}/accept/"]["post"]
+    assert accept["summary"] == "受理 / accept"
+    body = accept["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/OpinionRequest"), body
+    attach = paths["/api/v1/cases/{id}/attach/"]["post"]["requestBody"]["content"]
+    assert list(attach) == ["multipart/form-data"], list(attach)
     # Every operation has a unique operationId (clients are generated from them).
     ids = [
         op["operationId"] for item in paths.values() for op in item.values() if "operationId" in op

@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
         "HallKindEnum": "yiwang.regions.models.HallKind",
         "AccountKindEnum": "yiwang.accounts.models.AccountKind",
         "CaseStatusEnum": "yiwang.cases.models.Status",
+        "DeliveryEnum": "yiwang.cases.models.Delivery",
         "AccountStatusEnum": "yiwang.accounts.models.AccountStatus",
     },
 }

@@ -366,22 +366,21 @@ def _make_move(name: str):
     body = entry.serializer
     files = any(isinstance(f, serializers.FileField) for f in body().fields.values())
 
-    @extend_schema(
-        request={"multipart/form-data": body} if files else body,
-        responses=_MOVE_RESPONSES,
-        tags=["cases"],
-        summary=f"{lifecycle.get(name).label} / {name}",
-        description=entry.service.__doc__ or "",
-    )
     def move(self, request, pk=None):
         case = self.get_object()
         moves.run(case, name, request.data, by=request.user)
         return self._out(case)
 
     move.__name__ = f"move_{name}"
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name)(
-        move
-    )
+    # The schema goes on after @action, which would otherwise reset it.
+    routed = action(detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name)
+    return extend_schema(
+        request={"multipart/form-data": body} if files else body,
+        responses=_MOVE_RESPONSES,
+        tags=["cases"],
+        summary=f"{lifecycle.get(name).label} / {name}",
+        description=entry.service.__doc__ or "",
+    )(routed(move))
 
 
 for _name in moves.MOVES:

@@ -56,7 +56,7 @@ class CorrectionsSerializer(RevisionSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class NoteSerializer(RevisionSerializer):
+class SupplySerializer(RevisionSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
@@ -204,7 +204,7 @@ MOVES: dict[str, Move] = {
     ),
     "supply_corrections": Move(
         services.supply_corrections,
-        NoteSerializer,
+        SupplySerializer,
         gettext_lazy("补正材料已提交"),
         extra=_corrected_files,
     ),
