@@ -182,19 +182,48 @@ def test_dictionary_page_is_for_catalog_admins(client, clerk):
     assert client.get(reverse("catalog:manage_synonyms")).status_code == 404
 
 
-def test_common_words_neither_crowd_out_nor_slow_down_the_items(monkeypatch):
+# PostgreSQL names each recall query's way in (see engine._Tsvector): these
+# force each of them on the few documents of a test.
+WAYS_IN = {
+    "as it comes": {},
+    # the kinds searched count as few documents, the index's candidates as many
+    "walking the kinds": {"SMALL_KINDS": 10**9, "MANY_CANDIDATES": 0},
+    # as many documents, ranked among the first few matches only, and the
+    # first matches found by walking the table
+    "walking the table": {"SMALL_KINDS": 0, "RANK_LIMIT": 3, "DENSE": 0.0},
+}
+
+
+@pytest.fixture
+def pruned(monkeypatch):
+    """Either database ranks at most 5 matches whole; the list of what
+    engine._prune returned, call by call."""
+    from yiwang.core.search import engine
+
+    monkeypatch.setattr(engine, "RANK_CAP", 5)
+    monkeypatch.setattr(engine, "PG_RANK_CAP", 5)
+    calls: list = []
+    prune = engine._prune
+    monkeypatch.setattr(engine, "_prune", lambda *a: calls.append(prune(*a)) or calls[-1])
+    engine._forget_statistics()
+    load_default_synonyms()
+    return calls
+
+
+@pytest.mark.parametrize("way_in", WAYS_IN)
+def test_common_words_neither_crowd_out_nor_slow_down_the_items(monkeypatch, pruned, way_in):
     """Many FAQ entries share the question's words: ranking them all is
     bounded (the commonest phrases are left out of the database's ranking,
     kind by kind), yet the items come as they do alone, the FAQ entry that
-    holds the rare word comes first among the FAQ, and scope filters hold."""
+    holds the rare word comes first among the FAQ, those that only share the
+    common words still come after it, and scope filters hold."""
     from yiwang.core.search import engine, reindex
 
-    monkeypatch.setattr(engine, "RANK_CAP", 5)
-    pruned = []
-    prune = engine._prune
-    monkeypatch.setattr(engine, "_prune", lambda *a: pruned.append(prune(*a)) or pruned[-1])
-    engine._forget_statistics()
-    load_default_synonyms()
+    if connection.vendor == "postgresql":
+        for name, value in WAYS_IN[way_in].items():
+            monkeypatch.setattr(engine._Tsvector, name, value)
+    elif WAYS_IN[way_in]:
+        pytest.skip("PostgreSQL's ways into its index")
     reindex(
         "item",
         [
@@ -221,8 +250,37 @@ def test_common_words_neither_crowd_out_nor_slow_down_the_items(monkeypatch):
     assert [i for i in every if i.startswith("i")] == alone
     faqs = [h.object_id for h in search("开宾馆要什么许可", kinds="faq")]
     assert faqs[0] == "f-hotel"
+    assert len(faqs) == 10 and set(faqs[1:]) <= {f"f{n}" for n in range(40)}
     assert "f-private" not in every + faqs
     private = [h.object_id for h in search("开宾馆要什么许可", kinds="faq", include_private=True)]
     assert private[:2] == ["f-private", "f-hotel"]
-    if connection.vendor == "sqlite":  # the FTS5 path did prune
-        assert any(p is not None for p in pruned)
+    assert any(p is not None for p in pruned)  # the pruned path was taken
+
+
+def test_few_items_among_many_faq_are_counted_and_ranked_whole(pruned):
+    """A word in many FAQ entries and few items: over every kind, more
+    documents hold the question's words than the database ranks whole, and
+    it ranks by the rarer ones; among the items alone they are counted, are
+    few, and are ranked by all of them — the same items in the same order."""
+    from yiwang.core.search import reindex
+
+    reindex(
+        "item",
+        [
+            {"object_id": "card", "title": "社会保障卡申领"},
+            {"object_id": "lost", "title": "社会保障卡挂失"},
+            {"object_id": "id", "title": "居民身份证办理"},
+            {"object_id": "shop", "title": "个体工商户设立登记"},
+        ],
+    )
+    faq = [{"object_id": f"card{n}", "title": f"社会保障卡第{n}问"} for n in range(8)]
+    faq += [{"object_id": f"other{n}", "title": f"其他事项第{n}问"} for n in range(20)]
+    reindex("faq", faq)
+
+    alone = [h.object_id for h in search("社会保障卡挂失", kinds="item")]
+    assert alone == ["lost", "card"]
+    assert pruned == []
+    every = [h.object_id for h in search("社会保障卡挂失", limit=20)]
+    assert any(p is not None for p in pruned)
+    assert [i for i in every if i in ("card", "lost", "id", "shop")] == alone
+    assert {i for i in every if i.startswith("card")} >= {f"card{n}" for n in range(8)}

@@ -6,7 +6,10 @@ Two stages:
    parsed query (see :mod:`.query`): SQLite FTS5 ranked by ``bm25()`` with
    column weights (title 10, keywords 4, pinyin 3, body 1), or PostgreSQL's
    GIN-indexed tsvector ranked by ``ts_rank_cd`` (weights A title, B
-   keywords, C body, D pinyin). At most ``RECALL_LIMIT`` candidates.
+   keywords, C body, D pinyin). At most ``RECALL_LIMIT`` candidates. When
+   more documents match than the database ranks cheaply, it ranks by the
+   rarer phrases only, kind by kind (see _recall and _prune; each database
+   behind a small object, _Fts5 and _Tsvector).
 2. *Ranking* in Python over those candidates: how much of each concept of
    the question the title (then keywords, then body) covers, an exact-title
    bonus, the full-text rank as a tie-breaker, the document's ``weight``
@@ -21,6 +24,7 @@ import threading
 import time
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -260,11 +264,15 @@ def reindex(kind: str, iterable: Iterable, *, batch_size: int = BATCH) -> int:
 
 
 def optimise() -> None:
-    """Merge the full-text index's segments (SQLite) / refresh statistics."""
+    """Merge the full-text index's segments (SQLite) / its pending list into
+    the index proper, and refresh the statistics (PostgreSQL)."""
     with connection.cursor() as cur:
         if connection.vendor == "sqlite":
             cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('optimize')")
         elif connection.vendor == "postgresql":
+            # fold the GIN index's pending list (bulk inserts land there, and
+            # every search reads all of it) into the index proper
+            cur.execute("SELECT gin_clean_pending_list('core_searchdocument_fts'::regclass)")
             cur.execute("ANALYZE core_searchdocument")
 
 
@@ -284,44 +292,15 @@ def stats() -> dict:
     }
 
 
-# --- searching -----------------------------------------------------------------
-
-
-def _fts5_quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _fts5_group(words, pins, body: bool) -> str:
-    cols = "{title_terms keywords_terms body_terms}" if body else "{title_terms keywords_terms}"
-    parts = []
-    if words:
-        parts.append(f"{cols} : (" + " OR ".join(_fts5_quote(w) for w in words) + ")")
-    if pins:
-        parts.append(
-            "pinyin_terms : ("
-            + " OR ".join(_fts5_quote(p) + ("*" if prefix else "") for p, prefix in pins)
-            + ")"
-        )
-    return "(" + " OR ".join(parts) + ")"
-
-
-def _fts5_expression(groups, mode: str, body: bool, kinds) -> str:
-    return _fts5_kinds(kinds, f" {mode} ".join(_fts5_group(w, p, body) for w, p in groups))
-
-
-def _pg_quote(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _pg_expression(groups, mode: str, body: bool) -> str:
-    cols = "ABC" if body else "AB"
-    out = []
-    for words, pins in groups:
-        parts = [f"{_pg_quote(w)}:{cols}" for w in words]
-        parts += [f"{_pg_quote(p)}:{'*' if prefix else ''}D" for p, prefix in pins]
-        out.append("(" + " | ".join(parts) + ")")
-    return (" & " if mode == "AND" else " | ").join(out)
-
+# --- searching: recall in the full-text index ------------------------------------
+#
+# Each database's index sits behind one small object (_Fts5, _Tsvector) that
+# says how a phrase is written (``phrases``), how many documents hold a phrase
+# (``total``, ``df``; among some kinds, ``scoped_df``), how many it ranks
+# cheaply (``rank_cap``), and gives the ``limit`` best matches (``ranked``:
+# by all the phrases, or by those pruning kept, or none when more than a cap
+# match). The decisions above them — whether to prune, what to leave out,
+# kind by kind (_recall, _ranked_if_few, _prune) — are written once.
 
 _COLUMNS = (
     "d.id, d.kind, d.object_id, d.title, d.weight, d.data, "
@@ -346,37 +325,14 @@ def _scope_sql(kinds, include_private, region_path, department_id, params) -> st
     return sql
 
 
-def _recall(groups, mode, body, scope, limit):
-    """One full-text query: the concepts' groups joined by AND or OR, over
-    title and keywords (and body), ranked by the database, at most ``limit``."""
-    if not groups:
-        return []
-    kinds, include_private, region_path, department_id = scope
-    params: list = []
-    if connection.vendor != "postgresql":
-        return _recall_fts5(groups, mode, body, scope, limit)
-    params.append(_pg_expression(groups, mode, body))
-    where = _scope_sql(kinds, include_private, region_path, department_id, params)
-    sql = (
-        f"SELECT {_COLUMNS}, ts_rank_cd('{{0.3, 0.1, 0.4, 1.0}}', d.search_vector, tq) AS r "
-        f"FROM core_searchdocument d, to_tsquery('simple', %s) tq "
-        f"WHERE d.search_vector @@ tq{where} ORDER BY r DESC, d.id LIMIT %s"
-    )
-    params.append(limit)
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
-
-
-_BM25 = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 3.0, 0.0)"
-# bm25 scores every matching row (and, per phrase, scans the phrase's whole
-# posting list for its document frequency): beyond this many matches a
-# recall query is ranked by its rarer phrases only (see _prune).
+# The database's rank scores every matching row: beyond this many matches a
+# recall query is ranked by its rarer phrases only (see _prune). bm25 is
+# cheap per row; ts_rank_cd is dearer, and reads each row's tsvector.
 RANK_CAP = 1000
+PG_RANK_CAP = 100
 _df_lock = threading.Lock()
-_df_cache: dict[str, int] = {}
+_df_cache: dict[object, object] = {}
 _df_at = -1e9
-_df_total = 0
 
 
 def _forget_statistics() -> None:
@@ -386,47 +342,52 @@ def _forget_statistics() -> None:
         _df_at = -1e9
 
 
-def _fts5_count(cur, expr: str, cap: int) -> int:
-    """How many documents match ``expr``, counting no further than ``cap``
-    (rowid order: FTS5 stops early, nothing is scored)."""
-    cur.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
-        [expr, cap],
-    )
-    return cur.fetchone()[0]
-
-
-def _global_df(cur, phrase: str) -> tuple[int, int]:
-    """(documents holding ``phrase`` — counted up to half the index —, the
-    number of documents). Kept for ``VOCAB_SECONDS``: how common a word is
-    changes slowly, and the common ones (办, 证, 人) cost most to count."""
-    global _df_at, _df_total
+def _statistic(key, compute):
+    """``compute()``, kept for ``VOCAB_SECONDS``: how common a word is, how
+    many documents there are and of which kinds change slowly, and the
+    common words (办, 证, 人) cost most to count."""
+    global _df_at
     now = time.monotonic()
     with _df_lock:
         if now - _df_at >= VOCAB_SECONDS:
             _df_cache.clear()
             _df_at = now
-            _df_total = 0
-        total = _df_total
-        df = _df_cache.get(phrase)
-    if not total:
-        cur.execute("SELECT count(*) FROM core_searchdocument")
-        total = cur.fetchone()[0]
-        with _df_lock:
-            _df_total = total
-    if df is None:
-        df = _fts5_count(cur, phrase, total // 2 + 1)
-        with _df_lock:
-            _df_cache[phrase] = df
-    return df, total
+        if key in _df_cache:
+            return _df_cache[key]
+    value = compute()
+    with _df_lock:
+        _df_cache[key] = value
+    return value
 
 
-def _fts5_phrases(group, body: bool) -> list[str]:
-    words, pins = group
-    cols = "{title_terms keywords_terms body_terms}" if body else "{title_terms keywords_terms}"
-    out = [f"{cols} : {_fts5_quote(w)}" for w in words]
-    out += [f"pinyin_terms : {_fts5_quote(p)}{'*' if prefix else ''}" for p, prefix in pins]
-    return out
+def _global_df(cur, index, phrase: str) -> tuple[int, int]:
+    """(documents holding ``phrase`` — counted far enough to tell the
+    common ones, see the index's ``df`` —, the number of documents)."""
+    total = _statistic(" total", lambda: index.total(cur))
+    return _statistic(phrase, lambda: index.df(cur, phrase, total)), total
+
+
+def _scoped_df(cur, index, phrase: str, kinds, cap: int) -> int:
+    """Documents of ``kinds`` holding ``phrase``, counted up to ``cap`` (see
+    the index's ``scoped_df``; kept as the global counts are)."""
+    return _statistic((tuple(kinds), phrase, cap), lambda: index.scoped_df(cur, phrase, kinds, cap))
+
+
+def _kinds_present(cur) -> list[str]:
+    def kinds():
+        # one index probe per kind (a loose scan of the (kind, object_id) index)
+        cur.execute(
+            "WITH RECURSIVE k(kind) AS (SELECT min(kind) FROM core_searchdocument UNION ALL "
+            "SELECT (SELECT min(kind) FROM core_searchdocument WHERE kind > k.kind) FROM k "
+            "WHERE k.kind IS NOT NULL) SELECT kind FROM k WHERE kind IS NOT NULL"
+        )
+        return [r[0] for r in cur.fetchall()]
+
+    return list(_statistic(" kinds", kinds))
+
+
+def _fts5_quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
 
 
 def _fts5_kinds(kinds, expr: str) -> str:
@@ -435,35 +396,516 @@ def _fts5_kinds(kinds, expr: str) -> str:
     return expr
 
 
-def _prune(cur, groups, mode: str, body: bool, kinds) -> str | None:
-    """The expression to rank by when ranking the full one would mean scoring
-    too much, or None to rank the full one.
+_BM25 = f"-bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 3.0, 0.0)"
+
+
+class _Fts5:
+    """SQLite FTS5 (``core_search_fts``), ranked by ``bm25()`` with column
+    weights. Counting is cheap: FTS5 walks its posting lists in rowid order
+    and stops at the cap, scoring nothing."""
+
+    @staticmethod
+    def rank_cap() -> int:
+        return RANK_CAP
+
+    @staticmethod
+    def phrases(group, body: bool) -> list[str]:
+        words, pins = group
+        cols = "{title_terms keywords_terms body_terms}" if body else "{title_terms keywords_terms}"
+        out = [f"{cols} : {_fts5_quote(w)}" for w in words]
+        out += [f"pinyin_terms : {_fts5_quote(p)}{'*' if prefix else ''}" for p, prefix in pins]
+        return out
+
+    @staticmethod
+    def join(phrase_groups, mode: str) -> str:
+        return f" {mode} ".join("(" + " OR ".join(ps) + ")" for ps in phrase_groups)
+
+    @classmethod
+    def count(cls, cur, phrase_groups, mode: str, kinds, cap: int) -> int:
+        cur.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)",
+            [_fts5_kinds(kinds, cls.join(phrase_groups, mode)), cap],
+        )
+        return cur.fetchone()[0]
+
+    @staticmethod
+    def total(cur) -> int:
+        cur.execute("SELECT count(*) FROM core_searchdocument")
+        return cur.fetchone()[0]
+
+    @classmethod
+    def df(cls, cur, phrase: str, total: int) -> int:
+        """Counted up to half the index: bm25 gives a phrase in more than
+        half the documents no weight, and counting it further is dear."""
+        return cls.count(cur, [[phrase]], "OR", None, total // 2 + 1)
+
+    @classmethod
+    def scoped_df(cls, cur, phrase: str, kinds, cap: int) -> int:
+        return cls.count(cur, [[phrase]], "OR", kinds, cap)
+
+    @classmethod
+    def ranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept, cap=None):
+        """Rank inside the full-text table alone (rowid and bm25, a top-N
+        sort), then read the few winning documents — with ``cap``, None
+        instead when more than ``cap`` match (counted first). Joining first
+        would make SQLite read and carry every matching document through the
+        sort — with thousands of FAQ entries matching a common word, most of
+        the time.
+
+        With ``kept`` (the phrases left after pruning, see _prune), bm25
+        ranks by them; the documents that only the left-out phrases find
+        follow, unranked, in index order, up to ``limit``.
+
+        The scope filters that the full-text table cannot apply (public,
+        region, department) are applied to the winners; when they leave
+        fewer than ``limit`` of a truncated list, the query is run again
+        unbounded and unpruned, so the result is exactly that of ranking the
+        filtered matches."""
+        kinds, include_private, region_path, department_id = scope
+        if cap is not None and cls.count(cur, phrase_groups, mode, kinds, cap + 1) > cap:
+            return None
+        filtered = not include_private or region_path is not None or bool(department_id)
+        inner = limit * 2 if filtered else limit
+        full = cls.join(phrase_groups, mode)
+        by = full if kept is None else cls.join(kept, mode)
+        cur.execute(
+            f"SELECT rowid, {_BM25} AS r FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            f"ORDER BY r DESC, rowid LIMIT %s",
+            [_fts5_kinds(kinds, by), inner],
+        )
+        ranked = cur.fetchall()
+        if kept is not None and len(ranked) < inner:
+            cur.execute(
+                f"SELECT rowid, 0.0 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+                f"ORDER BY rowid LIMIT %s",
+                [_fts5_kinds(kinds, f"({full}) NOT ({by})"), inner - len(ranked)],
+            )
+            ranked += cur.fetchall()
+        if not ranked:
+            return []
+        params: list = [r[0] for r in ranked]
+        where = _scope_sql(None, include_private, region_path, department_id, params)
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM core_searchdocument d "
+            f"WHERE d.id IN ({', '.join(['%s'] * len(ranked))}){where}",
+            params,
+        )
+        docs = {row[0]: row for row in cur.fetchall()}
+        if len(docs) < limit and len(ranked) == inner:
+            # the filters dropped too many of the best: rank all the matches
+            params = [_fts5_kinds(kinds, full)]
+            where = _scope_sql(None, include_private, region_path, department_id, params)
+            params.append(limit)
+            cur.execute(
+                f"SELECT {_COLUMNS}, {_BM25} AS r FROM {FTS_TABLE} "
+                f"JOIN core_searchdocument d ON d.id = {FTS_TABLE}.rowid "
+                f"WHERE {FTS_TABLE} MATCH %s{where} ORDER BY r DESC, d.id LIMIT %s",
+                params,
+            )
+            return cur.fetchall()
+        return [(*docs[i], r) for i, r in ranked if i in docs][:limit]
+
+
+def _pg_quote(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _pg_lexeme(phrase: str) -> tuple[str, bool]:
+    """(lexeme, prefix) of a phrase written by _Tsvector.phrases."""
+    quoted, _, label = phrase.rpartition(":")
+    return quoted[1:-1].replace("''", "'").replace("\\\\", "\\"), label.startswith("*")
+
+
+class _Tsvector:
+    """PostgreSQL's GIN-indexed ``search_vector`` (weights A title, B
+    keywords, C body, D pinyin), ranked by ``ts_rank_cd``.
+
+    What costs here, and what the planner does not see:
+
+    - Every row a query looks at has its tsvector read from TOAST (a few
+      µs), and ts_rank_cd reads it again and costs more with every phrase
+      of the query: counting matches costs nearly what ranking them does.
+    - The index holds lexemes without weights: a phrase limited to some
+      columns ('身份':AB) hands over every row holding the lexeme anywhere
+      (身份 is in most bodies), each checked on its row; and gathering a
+      long OR of common lexemes (大 学 业 …) costs before any row is read.
+
+    So how common a phrase is comes from the statistics ANALYZE keeps on
+    the column — the most common lexemes, and the share of rows holding
+    each: the candidates the index hands over —, only rarer phrases are
+    counted, and each query names its way in (see _way_in): the index
+    (``@@``), or a walk over the rows with the same test as a function
+    (``ts_match_vq``, which no index serves)."""
+
+    WEIGHTS = "'{0.3, 0.1, 0.4, 1.0}'"  # D pinyin, C body, B keywords, A title
+    INDEXED = "d.search_vector @@ tq"
+    WALKED = "ts_match_vq(d.search_vector, tq)"
+    # kinds of at most this many documents are walked, rather than asking
+    # the index, when it would hand over more than this many candidates …
+    SMALL_KINDS = 3000
+    MANY_CANDIDATES = 10_000
+    # … and the table is walked for the first few matches when this share
+    # of its rows are candidates
+    DENSE = 0.1
+    # many kinds' documents: ranked among at most this many matches
+    RANK_LIMIT = 500
+
+    @staticmethod
+    def rank_cap() -> int:
+        return PG_RANK_CAP
+
+    @staticmethod
+    def phrases(group, body: bool) -> list[str]:
+        words, pins = group
+        cols = "ABC" if body else "AB"
+        out = [f"{_pg_quote(w)}:{cols}" for w in words]
+        out += [f"{_pg_quote(p)}:{'*' if prefix else ''}D" for p, prefix in pins]
+        # a phrase twice ranks as once, and costs twice
+        return list(dict.fromkeys(out))
+
+    @staticmethod
+    def join(phrase_groups, mode: str) -> str:
+        op = " & " if mode == "AND" else " | "
+        return op.join("(" + " | ".join(ps) + ")" for ps in phrase_groups)
+
+    @staticmethod
+    def total(cur) -> int:
+        """As the last ANALYZE (or VACUUM) counted them, like the lexemes."""
+        cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'core_searchdocument'::regclass")
+        estimate = cur.fetchone()[0]
+        if estimate is not None and estimate >= 0:
+            return int(estimate)
+        cur.execute("SELECT count(*) FROM core_searchdocument")  # never analysed
+        return cur.fetchone()[0]
+
+    @staticmethod
+    def _column_stats(cur) -> tuple[list[str], dict[str, float], dict[str, float]]:
+        """As the last ANALYZE saw them: the most common lexemes (sorted),
+        the share of rows holding each, and the share of rows of each kind."""
+        cur.execute(
+            "SELECT attname, most_common_elems::text::text[], most_common_elem_freqs, "
+            "most_common_vals::text::text[], most_common_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'core_searchdocument' "
+            "AND attname IN ('search_vector', 'kind')"
+        )
+        lexemes: dict[str, float] = {}
+        kinds: dict[str, float] = {}
+        for attname, elems, elem_freqs, vals, freqs in cur.fetchall():
+            if attname == "search_vector" and elems:
+                # (the frequencies end with three more: min, max, nulls)
+                lexemes = dict(zip(elems, elem_freqs, strict=False))
+            elif attname == "kind" and vals:
+                kinds = dict(zip(vals, freqs, strict=True))
+        return sorted(lexemes), lexemes, kinds
+
+    @classmethod
+    def _stats(cls, cur):
+        return _statistic(" column stats", lambda: cls._column_stats(cur))
+
+    @classmethod
+    def _share(cls, cur, phrase: str) -> float:
+        """The share of rows holding the phrase's lexeme (for a prefix, its
+        commonest completion), if it is among the common ones; else 0."""
+        ordered, freqs, _kinds = cls._stats(cur)
+        lexeme, prefix = _pg_lexeme(phrase)
+        if not prefix:
+            return freqs.get(lexeme, 0.0)
+        i = bisect_left(ordered, lexeme)
+        share = 0.0
+        while i < len(ordered) and ordered[i].startswith(lexeme):
+            share = max(share, freqs[ordered[i]])
+            i += 1
+        return share
+
+    @classmethod
+    def _rows(cls, cur, kinds) -> tuple[int, int]:
+        """(rows of ``kinds`` — all when None —, all rows)."""
+        total = _statistic(" total", lambda: cls.total(cur))
+        shares = cls._stats(cur)[2]
+        if not kinds or not shares:  # (never analysed: as if all)
+            return total, total
+        return round(sum(shares.get(k, 0.0) for k in kinds) * total), total
+
+    @classmethod
+    def df(cls, cur, phrase: str, total: int) -> int:
+        """A common lexeme's candidates, by its share of the rows; a rarer
+        phrase is counted, up to half the index (through the index: it has
+        few candidates)."""
+        share = cls._share(cur, phrase)
+        if share:
+            return round(share * total)
+        return cls._count(cur, phrase, (None, True, None, None), total // 2 + 1, cls.INDEXED)
+
+    @classmethod
+    def scoped_df(cls, cur, phrase: str, kinds, cap: int) -> int:
+        """As ``df``, among the documents of ``kinds``: what ranking a common
+        lexeme costs is the candidates it brings, whatever the columns asked
+        for ('dengji':AB has thousands in the pinyin column, and no match)."""
+        share = cls._share(cur, phrase)
+        if share:
+            return min(cap, round(share * cls._rows(cur, kinds)[0]))
+        return cls._count(cur, phrase, (kinds, True, None, None), cap, cls.INDEXED)
+
+    @classmethod
+    def _way_in(cls, cur, phrase_groups, mode: str, kinds, first: bool = False) -> str:
+        """The index, unless a walk over the rows reads fewer: the kinds
+        searched are few documents and the index would hand over many more
+        candidates; or only the ``first`` few matches are wanted, and so
+        many rows are candidates that the first rows of the table soon hold
+        them, where the index would gather them all first."""
+        candidates = _bound(phrase_groups, mode, _phrase_dfs(cur, cls, phrase_groups)[0])
+        scoped, total = cls._rows(cur, kinds)
+        if scoped <= cls.SMALL_KINDS and candidates > cls.MANY_CANDIDATES:
+            return cls.WALKED
+        if first and candidates >= cls.DENSE * total:
+            return cls.WALKED
+        return cls.INDEXED
+
+    @staticmethod
+    def _count(cur, expr: str, scope, cap: int, match: str) -> int:
+        """How many rows of ``scope`` match, no more than ``cap``. A CTE is
+        planned for all its rows and read only as far as needed: under a bare
+        LIMIT the planner would walk the table for a phrase it thinks common,
+        though rare in the columns searched."""
+        params: list = [expr]
+        where = _scope_sql(*scope, params)
+        params.append(cap)
+        cur.execute(
+            "WITH m AS MATERIALIZED (SELECT d.id FROM core_searchdocument d, "
+            f"to_tsquery('simple', %s) tq WHERE TRUE{where} AND {match}) "
+            "SELECT count(*) FROM (SELECT id FROM m LIMIT %s) c",
+            params,
+        )
+        return cur.fetchone()[0]
+
+    @classmethod
+    def ranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept, cap=None):
+        """The ``limit`` best matches by ts_rank_cd, with the scope filters
+        in the same query — with ``cap``, None instead when more than
+        ``cap`` match (they are found first, and only then ranked).
+
+        With ``kept`` (the phrases left after pruning, see _prune), ts_rank_cd
+        ranks by them; the documents that only the left-out phrases find
+        follow, unranked, in index order (see _unranked; in id order where
+        the small kinds are walked whole), up to ``limit``."""
+        full = cls.join(phrase_groups, mode)
+        if cap is not None:
+            return cls._rank_if_few(cur, phrase_groups, mode, scope, limit, cap)
+        way_in = cls._way_in(cur, phrase_groups, mode, scope[0])
+        if kept is None:
+            return cls._rank(cur, phrase_groups, mode, scope, way_in, limit)
+        if way_in == cls.WALKED:
+            # one walk over the small kinds: the kept phrases' matches by
+            # their rank, then the others in id order
+            params: list = [full, cls.join(kept, mode)]
+            where = _scope_sql(*scope, params)
+            params.append(limit)
+            cur.execute(
+                f"SELECT {_COLUMNS}, CASE WHEN ts_match_vq(d.search_vector, kq) "
+                f"THEN ts_rank_cd({cls.WEIGHTS}, d.search_vector, kq) ELSE 0.0 END AS r "
+                "FROM core_searchdocument d, to_tsquery('simple', %s) tq, "
+                f"to_tsquery('simple', %s) kq WHERE TRUE{where} AND {cls.WALKED} "
+                "ORDER BY r DESC, d.id LIMIT %s",
+                params,
+            )
+            return cur.fetchall()
+        match = cls._way_in(cur, kept, mode, scope[0])
+        rows = cls._rank(cur, kept, mode, scope, match, limit)
+        if len(rows) < limit:
+            rows += cls._unranked(cur, phrase_groups, mode, scope, limit - len(rows), kept)
+        return rows
+
+    @classmethod
+    def _rank(cls, cur, phrase_groups, mode: str, scope, match: str, limit: int):
+        """The ``limit`` best matches by ts_rank_cd — among the first
+        ``RANK_LIMIT`` in index order when there may be more, in kinds of
+        many documents: even the rarest phrase left may be in thousands of
+        them (经营许可 in 4,000 FAQ titles), each to be read."""
+        bounded = (
+            cls._rows(cur, scope[0])[0] > cls.SMALL_KINDS
+            and _bound(phrase_groups, mode, _phrase_dfs(cur, cls, phrase_groups)[0])
+            > cls.RANK_LIMIT
+        )
+        params: list = [cls.join(phrase_groups, mode)]
+        where = cls._where(scope, params, in_table_order=bounded)
+        rank = f"ts_rank_cd({cls.WEIGHTS}, d.search_vector, tq) AS r"
+        if not bounded:
+            params.append(limit)
+            cur.execute(
+                f"SELECT {_COLUMNS}, {rank} FROM core_searchdocument d, "
+                f"to_tsquery('simple', %s) tq WHERE TRUE{where} AND {match} "
+                "ORDER BY r DESC, d.id LIMIT %s",
+                params,
+            )
+            return cur.fetchall()
+        params += [cls.RANK_LIMIT, limit]
+        with cls._table_order(cur):
+            cur.execute(
+                f"WITH m AS MATERIALIZED (SELECT {_COLUMNS}, d.search_vector, tq "
+                f"FROM core_searchdocument d, to_tsquery('simple', %s) tq "
+                f"WHERE TRUE{where} AND {match}) "
+                f"SELECT {_COLUMNS}, {rank} FROM (SELECT * FROM m LIMIT %s) d "
+                "ORDER BY r DESC, d.id LIMIT %s",
+                params,
+            )
+            return cur.fetchall()
+
+    @classmethod
+    def _rank_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int):
+        """In one query: the first ``cap`` + 1 matches (as _count finds
+        them), and when they are no more than ``cap``, the ``limit`` best of
+        them; else None."""
+        match = cls._way_in(cur, phrase_groups, mode, scope[0], first=True)
+        params: list = [cls.join(phrase_groups, mode)]
+        where = _scope_sql(*scope, params)
+        params += [cap + 1, cap, limit]
+        cur.execute(
+            "WITH t AS (SELECT to_tsquery('simple', %s) AS tq), "
+            "m AS MATERIALIZED (SELECT d.id FROM core_searchdocument d, t "
+            f"WHERE TRUE{where} AND {match}), f AS (SELECT id FROM m LIMIT %s) "
+            "SELECT c.n, x.* FROM (SELECT count(*) AS n FROM f) c LEFT JOIN LATERAL "
+            f"(SELECT {_COLUMNS}, ts_rank_cd({cls.WEIGHTS}, d.search_vector, t.tq) AS r "
+            "FROM core_searchdocument d, t WHERE c.n <= %s AND d.id IN (SELECT id FROM f) "
+            "ORDER BY r DESC, d.id LIMIT %s) x ON TRUE",
+            params,
+        )
+        rows = cur.fetchall()
+        if rows[0][0] > cap:
+            return None
+        return [row[1:] for row in rows if row[1] is not None]
+
+    @classmethod
+    def _unranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept):
+        """The first ``limit`` documents in index order (see _table_order)
+        that match, but not by the kept phrases: a walk of the table stops
+        at them when the phrases are common."""
+        match = cls._way_in(cur, phrase_groups, mode, scope[0], first=True)
+        params: list = [f"({cls.join(phrase_groups, mode)}) & !({cls.join(kept, mode)})"]
+        where = cls._where(scope, params, in_table_order=True)
+        params.append(limit)
+        with cls._table_order(cur):
+            cur.execute(
+                f"WITH m AS MATERIALIZED (SELECT {_COLUMNS}, 0.0 AS r FROM core_searchdocument d, "
+                f"to_tsquery('simple', %s) tq WHERE TRUE{where} AND {match}) "
+                "SELECT * FROM m LIMIT %s",
+                params,
+            )
+            return cur.fetchall()
+
+    @staticmethod
+    def _where(scope, params: list, in_table_order: bool) -> str:
+        """The scope's conditions. In table order, the kinds are tested as
+        an expression, which their index does not serve (it would hand the
+        rows over in the kinds' order)."""
+        kinds, *rest = scope
+        if not (in_table_order and kinds):
+            return _scope_sql(*scope, params)
+        where = _scope_sql(None, *rest, params)
+        params.extend(kinds)
+        return where + " AND (d.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")) IS TRUE"
+
+    @staticmethod
+    @contextmanager
+    def _table_order(cur):
+        """For a query that reads the first matches in index order, the same
+        whatever the plan: the index hands rows over in the table's order (a
+        bitmap scan reads them block by block), and so does a plain scan,
+        which the planner takes for common phrases — when it starts at the
+        table's first block, not where another scan of the table is (scans
+        are otherwise synchronised; the setting lasts to the end of the
+        caller's transaction, if any, and only moves where scans start). A
+        CTE is planned for all its rows, and read only as far as needed."""
+        with transaction.atomic():
+            cur.execute("SET LOCAL synchronize_seqscans = off")
+            yield
+
+
+def _index():
+    return _Tsvector if connection.vendor == "postgresql" else _Fts5
+
+
+def _recall(groups, mode, body, scope, limit):
+    """One full-text query: the concepts' groups joined by AND or OR, over
+    title and keywords (and body), ranked by the database, at most ``limit``.
+
+    When the database would have to rank too many matches, it ranks by the
+    rarer phrases only (see _prune) — and, over several kinds, kind by kind,
+    each with its share of ``limit``: a few hundred items are not to be
+    crowded out, nor pruned, because a hundred thousand FAQ entries share a
+    word with the question."""
+    if not groups:
+        return []
+    index = _index()
+    phrase_groups = [index.phrases(g, body) for g in groups]
+    kinds = scope[0]
+    with connection.cursor() as cur:
+        rows = _ranked_if_few(cur, index, phrase_groups, mode, scope, limit)
+        if rows is not None:
+            return rows
+        kept = _prune(cur, index, phrase_groups, mode, kinds)
+        each = kinds or _kinds_present(cur)
+        if kept is None or len(each) < 2:
+            return index.ranked(cur, phrase_groups, mode, scope, limit, kept)
+        rows = []
+        share = max(1, limit // len(each))
+        for kind in each:
+            one = ([kind], *scope[1:])
+            found = _ranked_if_few(cur, index, phrase_groups, mode, one, share)
+            if found is None:
+                kept_one = _prune(cur, index, phrase_groups, mode, [kind])
+                found = index.ranked(cur, phrase_groups, mode, one, share, kept_one)
+            rows += found
+        return rows
+
+
+def _phrase_dfs(cur, index, phrase_groups) -> tuple[dict[str, int], int]:
+    """Each phrase's global document frequency (see _global_df), and the
+    number of documents."""
+    stats: dict[str, int] = {}
+    total = 0
+    for ps in phrase_groups:
+        for ph in ps:
+            if ph not in stats:
+                stats[ph], total = _global_df(cur, index, ph)
+    return stats, total
+
+
+def _bound(phrase_groups, mode: str, counts) -> int:
+    """At most how many documents the expression matches, by its phrases'
+    counts."""
+    sizes = [sum(counts[ph] for ph in ps) for ps in phrase_groups]
+    return min(sizes) if mode == "AND" else sum(sizes)
+
+
+def _ranked_if_few(cur, index, phrase_groups, mode: str, scope, limit: int):
+    """The database's ranking of all the matches — or None when they are
+    more than the index's ``rank_cap``, or a phrase is in more than half the
+    index: then the rarer phrases are to rank (see _prune)."""
+    cap = index.rank_cap()
+    stats, total = _phrase_dfs(cur, index, phrase_groups)
+    if any(df > total // 2 for df in stats.values()):
+        return None
+    if _bound(phrase_groups, mode, stats) <= cap:  # no need to count
+        return index.ranked(cur, phrase_groups, mode, scope, limit, None)
+    return index.ranked(cur, phrase_groups, mode, scope, limit, None, cap=cap)
+
+
+def _prune(cur, index, phrase_groups, mode: str, kinds) -> list[list[str]] | None:
+    """Fewer of the phrases (per group), for the database to rank by when
+    all of them match too much, or None when none can be left out.
 
     Phrases are left out of the ranking, most common first: those in at
     least half of the index (bm25 gives them no weight, yet counting them
     is the dearest part of the query: 办 is in nearly every FAQ title), and
-    then, while the matches could exceed ``RANK_CAP``, the commonest of the
-    others — a document holding only those would be ranked low by bm25
-    anyway. A group keeps at least one phrase under AND, the query at least
-    one under OR. The documents only the left-out phrases find still come,
-    unranked, after the ranked ones (see _recall_fts5)."""
-    phrase_groups = [_fts5_phrases(g, body) for g in groups]
-    stats: dict[str, int] = {}
-    total = 0
-    common = False
-    for ps in phrase_groups:
-        for ph in ps:
-            if ph not in stats:
-                df, total = _global_df(cur, ph)
-                stats[ph] = df
-                common = common or df > total // 2
-    full = _fts5_expression(groups, mode, body, kinds)
-    if not common and _fts5_count(cur, full, RANK_CAP + 1) <= RANK_CAP:
-        return None
-    if kinds:  # how many of the searched kinds hold each phrase
-        scoped = {ph: _fts5_count(cur, _fts5_kinds(kinds, ph), RANK_CAP + 1) for ph in stats}
-    else:
-        scoped = dict(stats)
+    then, while the matches could exceed the index's ``rank_cap``, the
+    commonest of the others — a document holding only those would be ranked
+    low anyway. A group keeps at least one phrase under AND, the query at
+    least one under OR. The documents only the left-out phrases find still
+    come, unranked, after the ranked ones (see the index's ``ranked``)."""
+    cap = index.rank_cap()
+    stats, total = _phrase_dfs(cur, index, phrase_groups)
+    # how many of the searched kinds hold each phrase
+    scoped = {ph: _scoped_df(cur, index, ph, kinds, cap + 1) for ph in stats} if kinds else stats
     keep = [list(ps) for ps in phrase_groups]
 
     def removable(i: int, ph: str) -> bool:
@@ -471,15 +913,11 @@ def _prune(cur, groups, mode: str, body: bool, kinds) -> str | None:
             return len(keep[i]) > 1
         return sum(len(k) for k in keep) > 1
 
-    def bound() -> int:
-        sizes = [sum(scoped[ph] for ph in k) for k in keep]
-        return min(sizes) if mode == "AND" else sum(sizes)
-
     for i, ps in enumerate(phrase_groups):
         for ph in sorted(ps, key=lambda ph: -stats[ph]):
             if stats[ph] > total // 2 and removable(i, ph):
                 keep[i].remove(ph)
-    while bound() > RANK_CAP:
+    while _bound(keep, mode, scoped) > cap:
         order = sorted(((scoped[ph], i, ph) for i, k in enumerate(keep) for ph in k), reverse=True)
         victim = next(((i, ph) for _n, i, ph in order if removable(i, ph)), None)
         if victim is None:
@@ -487,101 +925,7 @@ def _prune(cur, groups, mode: str, body: bool, kinds) -> str | None:
         keep[victim[0]].remove(victim[1])
     if keep == phrase_groups:
         return None
-    kept = [k for k in keep if k]
-    return f" {mode} ".join("(" + " OR ".join(k) + ")" for k in kept)
-
-
-def _kinds_present(cur) -> list[str]:
-    global _df_at
-    with _df_lock:
-        if time.monotonic() - _df_at >= VOCAB_SECONDS:
-            _df_cache.clear()
-            _df_at = time.monotonic()
-        kinds = _df_cache.get(" kinds")
-    if kinds is None:
-        cur.execute("SELECT DISTINCT kind FROM core_searchdocument ORDER BY kind")
-        kinds = [r[0] for r in cur.fetchall()]
-        with _df_lock:
-            _df_cache[" kinds"] = kinds
-    return list(kinds)
-
-
-def _recall_fts5(groups, mode: str, body: bool, scope, limit: int):
-    """FTS5 recall. When bm25 would have to score too many matches, it ranks
-    by the rarer phrases only (see _prune) — and, over several kinds, kind by
-    kind, each with its share of ``limit``: a few hundred items are not to be
-    crowded out, nor pruned, because a hundred thousand FAQ entries share a
-    word with the question."""
-    kinds = scope[0]
-    with connection.cursor() as cur:
-        kept = _prune(cur, groups, mode, body, kinds)
-        if kept is not None:
-            each = kinds or _kinds_present(cur)
-            if len(each) > 1:
-                rows = []
-                share = max(1, limit // len(each))
-                for kind in each:
-                    one = ([kind], *scope[1:])
-                    kept_one = _prune(cur, groups, mode, body, [kind])
-                    rows += _recall_fts5_ranked(cur, groups, mode, body, one, share, kept_one)
-                return rows
-        return _recall_fts5_ranked(cur, groups, mode, body, scope, limit, kept)
-
-
-def _recall_fts5_ranked(cur, groups, mode: str, body: bool, scope, limit: int, kept):
-    """Rank inside the full-text table alone (rowid and bm25, a top-N sort),
-    then read the few winning documents. Joining first would make SQLite read
-    and carry every matching document through the sort — with thousands of
-    FAQ entries matching a common word, most of the time.
-
-    With ``kept`` (a pruned expression, see _prune), bm25 ranks by it; the
-    documents that only the left-out phrases find follow, unranked, in index
-    order, up to ``limit``.
-
-    The scope filters that the full-text table cannot apply (public, region,
-    department) are applied to the winners; when they leave fewer than
-    ``limit`` of a truncated list, the query is run again unbounded and
-    unpruned, so the result is exactly that of ranking the filtered matches."""
-    kinds, include_private, region_path, department_id = scope
-    filtered = not include_private or region_path is not None or bool(department_id)
-    inner = limit * 2 if filtered else limit
-    full = _fts5_expression(groups, mode, body, kinds)
-    cur.execute(
-        f"SELECT rowid, {_BM25} AS r FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-        f"ORDER BY r DESC, rowid LIMIT %s",
-        [full if kept is None else _fts5_kinds(kinds, kept), inner],
-    )
-    ranked = cur.fetchall()
-    if kept is not None and len(ranked) < inner:
-        cur.execute(
-            f"SELECT rowid, 0.0 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
-            f"ORDER BY rowid LIMIT %s",
-            [f"({full}) NOT ({kept})", inner - len(ranked)],
-        )
-        ranked += cur.fetchall()
-    if not ranked:
-        return []
-    params: list = [r[0] for r in ranked]
-    where = _scope_sql(None, include_private, region_path, department_id, params)
-    cur.execute(
-        f"SELECT {_COLUMNS} FROM core_searchdocument d "
-        f"WHERE d.id IN ({', '.join(['%s'] * len(ranked))}){where}",
-        params,
-    )
-    docs = {row[0]: row for row in cur.fetchall()}
-    if len(docs) < limit and len(ranked) == inner:
-        # the filters dropped too many of the best: rank all the matches
-        params = [full]
-        where = _scope_sql(None, include_private, region_path, department_id, params)
-        params.append(limit)
-        cur.execute(
-            f"SELECT {_COLUMNS}, {_BM25} AS r FROM {FTS_TABLE} "
-            f"JOIN core_searchdocument d ON d.id = {FTS_TABLE}.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s{where} ORDER BY r DESC, d.id LIMIT %s",
-            params,
-        )
-        return cur.fetchall()
-    return [(*docs[i], r) for i, r in ranked if i in docs][:limit]
+    return [k for k in keep if k]
 
 
 def _staged_recall(parsed: q.ParsedQuery, scope, limit: int, recall_limit: int):
