@@ -195,6 +195,7 @@ def index_document(
             doc.save(force_update=True)
         else:
             doc.save(force_insert=True)
+    _note_kind(kind)
     return doc
 
 
@@ -373,6 +374,15 @@ def _scoped_df(cur, index, phrase: str, kinds, cap: int) -> int:
     return _statistic((tuple(kinds), phrase, cap), lambda: index.scoped_df(cur, phrase, kinds, cap))
 
 
+def _note_kind(kind: str) -> None:
+    """A document of a kind the kept statistics do not know: forget them, so
+    that searches over every kind see it at once (they search kind by kind)."""
+    with _df_lock:
+        kinds = _df_cache.get(" kinds")
+    if kinds is not None and kind not in kinds:
+        _forget_statistics()
+
+
 def _kinds_present(cur) -> list[str]:
     def kinds():
         # one index probe per kind (a loose scan of the (kind, object_id) index)
@@ -444,13 +454,19 @@ class _Fts5:
         return cls.count(cur, [[phrase]], "OR", kinds, cap)
 
     @classmethod
-    def ranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept, cap=None):
+    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int):
+        """(How many match, counted up to ``cap`` + 1; when no more than
+        ``cap``, the ``limit`` best of them, else None.)"""
+        n = cls.count(cur, phrase_groups, mode, scope[0], cap + 1)
+        return n, cls.ranked(cur, phrase_groups, mode, scope, limit, None) if n <= cap else None
+
+    @classmethod
+    def ranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept):
         """Rank inside the full-text table alone (rowid and bm25, a top-N
-        sort), then read the few winning documents — with ``cap``, None
-        instead when more than ``cap`` match (counted first). Joining first
-        would make SQLite read and carry every matching document through the
-        sort — with thousands of FAQ entries matching a common word, most of
-        the time.
+        sort), then read the few winning documents. Joining first would make
+        SQLite read and carry every matching document through the sort —
+        with thousands of FAQ entries matching a common word, most of the
+        time.
 
         With ``kept`` (the phrases left after pruning, see _prune), bm25
         ranks by them; the documents that only the left-out phrases find
@@ -462,8 +478,6 @@ class _Fts5:
         unbounded and unpruned, so the result is exactly that of ranking the
         filtered matches."""
         kinds, include_private, region_path, department_id = scope
-        if cap is not None and cls.count(cur, phrase_groups, mode, kinds, cap + 1) > cap:
-            return None
         filtered = not include_private or region_path is not None or bool(department_id)
         inner = limit * 2 if filtered else limit
         full = cls.join(phrase_groups, mode)
@@ -543,7 +557,7 @@ class _Tsvector:
     # kinds of at most this many documents are walked, rather than asking
     # the index, when it would hand over more than this many candidates …
     SMALL_KINDS = 3000
-    MANY_CANDIDATES = 10_000
+    MANY_CANDIDATES = 20_000
     # … and the table is walked for the first few matches when this share
     # of its rows are candidates
     DENSE = 0.1
@@ -679,18 +693,15 @@ class _Tsvector:
         return cur.fetchone()[0]
 
     @classmethod
-    def ranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept, cap=None):
+    def ranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept):
         """The ``limit`` best matches by ts_rank_cd, with the scope filters
-        in the same query — with ``cap``, None instead when more than
-        ``cap`` match (they are found first, and only then ranked).
+        in the same query.
 
         With ``kept`` (the phrases left after pruning, see _prune), ts_rank_cd
         ranks by them; the documents that only the left-out phrases find
         follow, unranked, in index order (see _unranked; in id order where
         the small kinds are walked whole), up to ``limit``."""
         full = cls.join(phrase_groups, mode)
-        if cap is not None:
-            return cls._rank_if_few(cur, phrase_groups, mode, scope, limit, cap)
         way_in = cls._way_in(cur, phrase_groups, mode, scope[0])
         if kept is None:
             return cls._rank(cur, phrase_groups, mode, scope, way_in, limit)
@@ -751,10 +762,10 @@ class _Tsvector:
             return cur.fetchall()
 
     @classmethod
-    def _rank_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int):
-        """In one query: the first ``cap`` + 1 matches (as _count finds
-        them), and when they are no more than ``cap``, the ``limit`` best of
-        them; else None."""
+    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int):
+        """In one query: (how many match, counted up to ``cap`` + 1 as _count
+        does; when no more than ``cap``, the ``limit`` best of them, else
+        None)."""
         match = cls._way_in(cur, phrase_groups, mode, scope[0], first=True)
         params: list = [cls.join(phrase_groups, mode)]
         where = _scope_sql(*scope, params)
@@ -770,17 +781,28 @@ class _Tsvector:
             params,
         )
         rows = cur.fetchall()
-        if rows[0][0] > cap:
-            return None
-        return [row[1:] for row in rows if row[1] is not None]
+        n = rows[0][0]
+        return n, [row[1:] for row in rows if row[1] is not None] if n <= cap else None
 
     @classmethod
     def _unranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept):
         """The first ``limit`` documents in index order (see _table_order)
         that match, but not by the kept phrases: a walk of the table stops
-        at them when the phrases are common."""
-        match = cls._way_in(cur, phrase_groups, mode, scope[0], first=True)
+        at them when the phrases are common. The small kinds' are all found
+        (they are few) and taken in id order."""
         params: list = [f"({cls.join(phrase_groups, mode)}) & !({cls.join(kept, mode)})"]
+        if cls._rows(cur, scope[0])[0] <= cls.SMALL_KINDS:
+            match = cls._way_in(cur, phrase_groups, mode, scope[0])
+            where = _scope_sql(*scope, params)
+            params.append(limit)
+            cur.execute(
+                f"SELECT {_COLUMNS}, 0.0 AS r FROM core_searchdocument d, "
+                f"to_tsquery('simple', %s) tq WHERE TRUE{where} AND {match} "
+                "ORDER BY d.id LIMIT %s",
+                params,
+            )
+            return cur.fetchall()
+        match = cls._way_in(cur, phrase_groups, mode, scope[0], first=True)
         where = cls._where(scope, params, in_table_order=True)
         params.append(limit)
         with cls._table_order(cur):
@@ -839,22 +861,38 @@ def _recall(groups, mode, body, scope, limit):
     phrase_groups = [index.phrases(g, body) for g in groups]
     kinds = scope[0]
     with connection.cursor() as cur:
-        rows = _ranked_if_few(cur, index, phrase_groups, mode, scope, limit)
-        if rows is not None:
-            return rows
-        kept = _prune(cur, index, phrase_groups, mode, kinds)
         each = kinds or _kinds_present(cur)
-        if kept is None or len(each) < 2:
+        if len(each) < 2 or _surely_few(cur, index, phrase_groups, mode):
+            found = _ranked_if_few(cur, index, phrase_groups, mode, scope, limit)
+            if found is not None:
+                return found[1]
+            kept = _prune(cur, index, phrase_groups, mode, kinds)
             return index.ranked(cur, phrase_groups, mode, scope, limit, kept)
-        rows = []
+        # Several kinds, and maybe many matches: each kind is counted (and,
+        # when few, ranked) first, which also tells whether all of them are
+        # few — then they are ranked together, as one query would.
+        cap = index.rank_cap()
         share = max(1, limit // len(each))
-        for kind in each:
+        by_kind = {  # (the best ``limit`` of each kind hold the best of all)
+            kind: _ranked_if_few(cur, index, phrase_groups, mode, ([kind], *scope[1:]), limit)
+            for kind in each
+        }
+        if None not in by_kind.values() and sum(n for n, _rows in by_kind.values()) <= cap:
+            rows = sorted(
+                (r for _n, f in by_kind.values() for r in f), key=lambda r: (-r[10], r[0])
+            )
+            return rows[:limit]
+        kept = _prune(cur, index, phrase_groups, mode, kinds)
+        if kept is None:
+            return index.ranked(cur, phrase_groups, mode, scope, limit, None)
+        rows = []
+        for kind, few in by_kind.items():
+            if few is not None:
+                rows += few[1][:share]
+                continue
             one = ([kind], *scope[1:])
-            found = _ranked_if_few(cur, index, phrase_groups, mode, one, share)
-            if found is None:
-                kept_one = _prune(cur, index, phrase_groups, mode, [kind])
-                found = index.ranked(cur, phrase_groups, mode, one, share, kept_one)
-            rows += found
+            kept_one = _prune(cur, index, phrase_groups, mode, [kind])
+            rows += index.ranked(cur, phrase_groups, mode, one, share, kept_one)
         return rows
 
 
@@ -877,17 +915,30 @@ def _bound(phrase_groups, mode: str, counts) -> int:
     return min(sizes) if mode == "AND" else sum(sizes)
 
 
+def _surely_few(cur, index, phrase_groups, mode: str) -> bool:
+    """Whether the phrases' document frequencies alone show that no more
+    documents match than the index's ``rank_cap`` (and none is in more than
+    half the index)."""
+    stats, total = _phrase_dfs(cur, index, phrase_groups)
+    return (
+        all(df <= total // 2 for df in stats.values())
+        and _bound(phrase_groups, mode, stats) <= index.rank_cap()
+    )
+
+
 def _ranked_if_few(cur, index, phrase_groups, mode: str, scope, limit: int):
-    """The database's ranking of all the matches — or None when they are
-    more than the index's ``rank_cap``, or a phrase is in more than half the
-    index: then the rarer phrases are to rank (see _prune)."""
+    """(How many match, the database's ranking of them all) — or None when
+    they are more than the index's ``rank_cap``, or a phrase is in more than
+    half the index: then the rarer phrases are to rank (see _prune)."""
     cap = index.rank_cap()
     stats, total = _phrase_dfs(cur, index, phrase_groups)
     if any(df > total // 2 for df in stats.values()):
         return None
-    if _bound(phrase_groups, mode, stats) <= cap:  # no need to count
-        return index.ranked(cur, phrase_groups, mode, scope, limit, None)
-    return index.ranked(cur, phrase_groups, mode, scope, limit, None, cap=cap)
+    bound = _bound(phrase_groups, mode, stats)
+    if bound <= cap:  # no need to count
+        return bound, index.ranked(cur, phrase_groups, mode, scope, limit, None)
+    n, rows = index.ranked_if_few(cur, phrase_groups, mode, scope, limit, cap)
+    return None if rows is None else (n, rows)
 
 
 def _prune(cur, index, phrase_groups, mode: str, kinds) -> list[list[str]] | None:
