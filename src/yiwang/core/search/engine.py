@@ -454,11 +454,12 @@ class _Fts5:
         return cls.count(cur, [[phrase]], "OR", kinds, cap)
 
     @classmethod
-    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int):
-        """(How many match, counted up to ``cap`` + 1; when no more than
-        ``cap``, the ``limit`` best of them, else None.)"""
+    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int, prune):
+        """(How many match, counted up to ``cap`` + 1; the ``limit`` best of
+        them — by all the phrases when no more than ``cap``, else by those
+        ``prune()`` keeps.)"""
         n = cls.count(cur, phrase_groups, mode, scope[0], cap + 1)
-        return n, cls.ranked(cur, phrase_groups, mode, scope, limit, None) if n <= cap else None
+        return n, cls.ranked(cur, phrase_groups, mode, scope, limit, None if n <= cap else prune())
 
     @classmethod
     def ranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept):
@@ -701,25 +702,11 @@ class _Tsvector:
         ranks by them; the documents that only the left-out phrases find
         follow, unranked, in index order (see _unranked; in id order where
         the small kinds are walked whole), up to ``limit``."""
-        full = cls.join(phrase_groups, mode)
         way_in = cls._way_in(cur, phrase_groups, mode, scope[0])
         if kept is None:
             return cls._rank(cur, phrase_groups, mode, scope, way_in, limit)
         if way_in == cls.WALKED:
-            # one walk over the small kinds: the kept phrases' matches by
-            # their rank, then the others in id order
-            params: list = [full, cls.join(kept, mode)]
-            where = _scope_sql(*scope, params)
-            params.append(limit)
-            cur.execute(
-                f"SELECT {_COLUMNS}, CASE WHEN ts_match_vq(d.search_vector, kq) "
-                f"THEN ts_rank_cd({cls.WEIGHTS}, d.search_vector, kq) ELSE 0.0 END AS r "
-                "FROM core_searchdocument d, to_tsquery('simple', %s) tq, "
-                f"to_tsquery('simple', %s) kq WHERE TRUE{where} AND {cls.WALKED} "
-                "ORDER BY r DESC, d.id LIMIT %s",
-                params,
-            )
-            return cur.fetchall()
+            return cls._walk(cur, phrase_groups, mode, scope, limit, -1, kept)[1]
         match = cls._way_in(cur, kept, mode, scope[0])
         rows = cls._rank(cur, kept, mode, scope, match, limit)
         if len(rows) < limit:
@@ -762,12 +749,19 @@ class _Tsvector:
             return cur.fetchall()
 
     @classmethod
-    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int):
-        """In one query: (how many match, counted up to ``cap`` + 1 as _count
-        does; when no more than ``cap``, the ``limit`` best of them, else
-        None)."""
+    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int, prune):
+        """(How many match, counted up to ``cap`` + 1; the ``limit`` best of
+        them — by all the phrases when no more than ``cap``, else by those
+        ``prune()`` keeps.) The first ``cap`` + 1 matches are found (as
+        _count does) and, when few, ranked in the same query; small kinds
+        walked whole are counted and ranked in one walk."""
+        full = cls.join(phrase_groups, mode)
+        if cls._way_in(cur, phrase_groups, mode, scope[0]) == cls.WALKED:
+            kept = prune()
+            if kept is not None:
+                return cls._walk(cur, phrase_groups, mode, scope, limit, cap, kept)
         match = cls._way_in(cur, phrase_groups, mode, scope[0], first=True)
-        params: list = [cls.join(phrase_groups, mode)]
+        params: list = [full]
         where = _scope_sql(*scope, params)
         params += [cap + 1, cap, limit]
         cur.execute(
@@ -782,7 +776,32 @@ class _Tsvector:
         )
         rows = cur.fetchall()
         n = rows[0][0]
-        return n, [row[1:] for row in rows if row[1] is not None] if n <= cap else None
+        if n <= cap:
+            return n, [row[1:] for row in rows if row[1] is not None]
+        return n, cls.ranked(cur, phrase_groups, mode, scope, limit, prune())
+
+    @classmethod
+    def _walk(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int, kept):
+        """One walk over small kinds: (the matches counted; ranked by all
+        the phrases when no more than ``cap`` — -1: never —, else the kept
+        phrases' matches by their rank and then the others in id order)."""
+        params: list = [cls.join(phrase_groups, mode), cls.join(kept, mode)]
+        where = _scope_sql(*scope, params)
+        params += [cap, limit]
+        cur.execute(
+            f"WITH m AS MATERIALIZED (SELECT {_COLUMNS}, d.search_vector, tq, kq "
+            "FROM core_searchdocument d, to_tsquery('simple', %s) tq, "
+            f"to_tsquery('simple', %s) kq WHERE TRUE{where} AND {cls.WALKED}), "
+            "c AS (SELECT count(*) AS n FROM m) "
+            f"SELECT c.n, {_COLUMNS}, CASE WHEN c.n <= %s "
+            f"THEN ts_rank_cd({cls.WEIGHTS}, d.search_vector, d.tq) "
+            "WHEN ts_match_vq(d.search_vector, d.kq) "
+            f"THEN ts_rank_cd({cls.WEIGHTS}, d.search_vector, d.kq) ELSE 0.0 END AS r "
+            "FROM m d, c ORDER BY r DESC, d.id LIMIT %s",
+            params,
+        )
+        rows = cur.fetchall()
+        return (rows[0][0] if rows else 0), [row[1:] for row in rows]
 
     @classmethod
     def _unranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept):
@@ -862,38 +881,25 @@ def _recall(groups, mode, body, scope, limit):
     kinds = scope[0]
     with connection.cursor() as cur:
         each = kinds or _kinds_present(cur)
-        if len(each) < 2 or _surely_few(cur, index, phrase_groups, mode):
-            found = _ranked_if_few(cur, index, phrase_groups, mode, scope, limit)
-            if found is not None:
-                return found[1]
-            kept = _prune(cur, index, phrase_groups, mode, kinds)
-            return index.ranked(cur, phrase_groups, mode, scope, limit, kept)
-        # Several kinds, and maybe many matches: each kind is counted (and,
-        # when few, ranked) first, which also tells whether all of them are
-        # few — then they are ranked together, as one query would.
+        if (
+            len(each) < 2
+            or _surely_few(cur, index, phrase_groups, mode)
+            or _prune(cur, index, phrase_groups, mode, kinds) is None  # nothing to leave out
+        ):
+            return _ranked(cur, index, phrase_groups, mode, scope, limit)[1]
+        # Several kinds, and maybe many matches: each kind is counted and
+        # ranked — by the rarer phrases when many —, which also tells
+        # whether all of them together are few: then they are ranked
+        # together, as one query would.
         cap = index.rank_cap()
-        share = max(1, limit // len(each))
-        by_kind = {  # (the best ``limit`` of each kind hold the best of all)
-            kind: _ranked_if_few(cur, index, phrase_groups, mode, ([kind], *scope[1:]), limit)
-            for kind in each
-        }
-        if None not in by_kind.values() and sum(n for n, _rows in by_kind.values()) <= cap:
-            rows = sorted(
-                (r for _n, f in by_kind.values() for r in f), key=lambda r: (-r[10], r[0])
-            )
+        by_kind = [  # (the best ``limit`` of each kind hold the best of all)
+            _ranked(cur, index, phrase_groups, mode, ([kind], *scope[1:]), limit) for kind in each
+        ]
+        if sum(n for n, _rows in by_kind) <= cap:
+            rows = sorted((r for _n, f in by_kind for r in f), key=lambda r: (-r[10], r[0]))
             return rows[:limit]
-        kept = _prune(cur, index, phrase_groups, mode, kinds)
-        if kept is None:
-            return index.ranked(cur, phrase_groups, mode, scope, limit, None)
-        rows = []
-        for kind, few in by_kind.items():
-            if few is not None:
-                rows += few[1][:share]
-                continue
-            one = ([kind], *scope[1:])
-            kept_one = _prune(cur, index, phrase_groups, mode, [kind])
-            rows += index.ranked(cur, phrase_groups, mode, one, share, kept_one)
-        return rows
+        share = max(1, limit // len(each))
+        return [row for _n, rows in by_kind for row in rows[:share]]
 
 
 def _phrase_dfs(cur, index, phrase_groups) -> tuple[dict[str, int], int]:
@@ -926,19 +932,24 @@ def _surely_few(cur, index, phrase_groups, mode: str) -> bool:
     )
 
 
-def _ranked_if_few(cur, index, phrase_groups, mode: str, scope, limit: int):
-    """(How many match, the database's ranking of them all) — or None when
-    they are more than the index's ``rank_cap``, or a phrase is in more than
-    half the index: then the rarer phrases are to rank (see _prune)."""
+def _ranked(cur, index, phrase_groups, mode: str, scope, limit: int):
+    """(How many match — counted no further than the index's ``rank_cap``
+    + 1 —, the ``limit`` best): ranked by all the phrases when no more match
+    than ``rank_cap``, else by the rarer phrases (see _prune). No need to
+    count when the phrases' document frequencies show that few match, or
+    that a phrase is in more than half the index."""
     cap = index.rank_cap()
     stats, total = _phrase_dfs(cur, index, phrase_groups)
+
+    def prune():
+        return _prune(cur, index, phrase_groups, mode, scope[0])
+
     if any(df > total // 2 for df in stats.values()):
-        return None
+        return cap + 1, index.ranked(cur, phrase_groups, mode, scope, limit, prune())
     bound = _bound(phrase_groups, mode, stats)
-    if bound <= cap:  # no need to count
+    if bound <= cap:
         return bound, index.ranked(cur, phrase_groups, mode, scope, limit, None)
-    n, rows = index.ranked_if_few(cur, phrase_groups, mode, scope, limit, cap)
-    return None if rows is None else (n, rows)
+    return index.ranked_if_few(cur, phrase_groups, mode, scope, limit, cap, prune)
 
 
 def _prune(cur, index, phrase_groups, mode: str, kinds) -> list[list[str]] | None:
