@@ -454,12 +454,14 @@ class _Fts5:
         return cls.count(cur, [[phrase]], "OR", kinds, cap)
 
     @classmethod
-    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int, prune):
-        """(How many match, counted up to ``cap`` + 1; the ``limit`` best of
-        them — by all the phrases when no more than ``cap``, else by those
-        ``prune()`` keeps.)"""
+    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limits, cap: int, prune):
+        """(How many match, counted up to ``cap`` + 1; the best of them — by
+        all the phrases when no more than ``cap``, the first of ``limits``
+        of them, else by those ``prune()`` keeps, the second.)"""
         n = cls.count(cur, phrase_groups, mode, scope[0], cap + 1)
-        return n, cls.ranked(cur, phrase_groups, mode, scope, limit, None if n <= cap else prune())
+        if n <= cap:
+            return n, cls.ranked(cur, phrase_groups, mode, scope, limits[0], None)
+        return n, cls.ranked(cur, phrase_groups, mode, scope, limits[1], prune())
 
     @classmethod
     def ranked(cls, cur, phrase_groups, mode: str, scope, limit: int, kept):
@@ -556,9 +558,10 @@ class _Tsvector:
     INDEXED = "d.search_vector @@ tq"
     WALKED = "ts_match_vq(d.search_vector, tq)"
     # kinds of at most this many documents are walked, rather than asking
-    # the index, when it would hand over more than this many candidates …
+    # the index, when it would hand over more candidates (of every kind) than
+    # this many per document of theirs …
     SMALL_KINDS = 3000
-    MANY_CANDIDATES = 20_000
+    MANY_CANDIDATES = 4  # per document of the kinds
     # … and the table is walked for the first few matches when this share
     # of its rows are candidates
     DENSE = 0.1
@@ -670,7 +673,7 @@ class _Tsvector:
         them, where the index would gather them all first."""
         candidates = _bound(phrase_groups, mode, _phrase_dfs(cur, cls, phrase_groups)[0])
         scoped, total = cls._rows(cur, kinds)
-        if scoped <= cls.SMALL_KINDS and candidates > cls.MANY_CANDIDATES:
+        if scoped <= cls.SMALL_KINDS and candidates > cls.MANY_CANDIDATES * scoped:
             return cls.WALKED
         if first and candidates >= cls.DENSE * total:
             return cls.WALKED
@@ -749,21 +752,21 @@ class _Tsvector:
             return cur.fetchall()
 
     @classmethod
-    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int, prune):
-        """(How many match, counted up to ``cap`` + 1; the ``limit`` best of
-        them — by all the phrases when no more than ``cap``, else by those
-        ``prune()`` keeps.) The first ``cap`` + 1 matches are found (as
+    def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limits, cap: int, prune):
+        """(How many match, counted up to ``cap`` + 1; the best of them — by
+        all the phrases when no more than ``cap``, the first of ``limits``
+        of them, else by those ``prune()`` keeps, the second.) The first ``cap`` + 1 matches are found (as
         _count does) and, when few, ranked in the same query; small kinds
         walked whole are counted and ranked in one walk."""
         full = cls.join(phrase_groups, mode)
         if cls._way_in(cur, phrase_groups, mode, scope[0]) == cls.WALKED:
             kept = prune()
             if kept is not None:
-                return cls._walk(cur, phrase_groups, mode, scope, limit, cap, kept)
+                return cls._walk(cur, phrase_groups, mode, scope, max(limits), cap, kept)
         match = cls._way_in(cur, phrase_groups, mode, scope[0], first=True)
         params: list = [full]
         where = _scope_sql(*scope, params)
-        params += [cap + 1, cap, limit]
+        params += [cap + 1, cap, limits[0]]
         cur.execute(
             "WITH t AS (SELECT to_tsquery('simple', %s) AS tq), "
             "m AS MATERIALIZED (SELECT d.id FROM core_searchdocument d, t "
@@ -778,7 +781,7 @@ class _Tsvector:
         n = rows[0][0]
         if n <= cap:
             return n, [row[1:] for row in rows if row[1] is not None]
-        return n, cls.ranked(cur, phrase_groups, mode, scope, limit, prune())
+        return n, cls.ranked(cur, phrase_groups, mode, scope, limits[1], prune())
 
     @classmethod
     def _walk(cls, cur, phrase_groups, mode: str, scope, limit: int, cap: int, kept):
@@ -886,19 +889,20 @@ def _recall(groups, mode, body, scope, limit):
             or _surely_few(cur, index, phrase_groups, mode)
             or _prune(cur, index, phrase_groups, mode, kinds) is None  # nothing to leave out
         ):
-            return _ranked(cur, index, phrase_groups, mode, scope, limit)[1]
+            return _ranked(cur, index, phrase_groups, mode, scope, limit, limit)[1]
         # Several kinds, and maybe many matches: each kind is counted and
         # ranked — by the rarer phrases when many —, which also tells
         # whether all of them together are few: then they are ranked
         # together, as one query would.
         cap = index.rank_cap()
+        share = max(1, limit // len(each))
         by_kind = [  # (the best ``limit`` of each kind hold the best of all)
-            _ranked(cur, index, phrase_groups, mode, ([kind], *scope[1:]), limit) for kind in each
+            _ranked(cur, index, phrase_groups, mode, ([kind], *scope[1:]), limit, share)
+            for kind in each
         ]
         if sum(n for n, _rows in by_kind) <= cap:
             rows = sorted((r for _n, f in by_kind for r in f), key=lambda r: (-r[10], r[0]))
             return rows[:limit]
-        share = max(1, limit // len(each))
         return [row for _n, rows in by_kind for row in rows[:share]]
 
 
@@ -932,12 +936,13 @@ def _surely_few(cur, index, phrase_groups, mode: str) -> bool:
     )
 
 
-def _ranked(cur, index, phrase_groups, mode: str, scope, limit: int):
+def _ranked(cur, index, phrase_groups, mode: str, scope, limit: int, pruned_limit: int):
     """(How many match — counted no further than the index's ``rank_cap``
-    + 1 —, the ``limit`` best): ranked by all the phrases when no more match
-    than ``rank_cap``, else by the rarer phrases (see _prune). No need to
-    count when the phrases' document frequencies show that few match, or
-    that a phrase is in more than half the index."""
+    + 1 —, the best of them): ranked by all the phrases when no more match
+    than ``rank_cap``, ``limit`` of them, else by the rarer phrases (see
+    _prune), ``pruned_limit``. No need to count when the phrases' document
+    frequencies show that few match, or that a phrase is in more than half
+    the index."""
     cap = index.rank_cap()
     stats, total = _phrase_dfs(cur, index, phrase_groups)
 
@@ -945,11 +950,11 @@ def _ranked(cur, index, phrase_groups, mode: str, scope, limit: int):
         return _prune(cur, index, phrase_groups, mode, scope[0])
 
     if any(df > total // 2 for df in stats.values()):
-        return cap + 1, index.ranked(cur, phrase_groups, mode, scope, limit, prune())
+        return cap + 1, index.ranked(cur, phrase_groups, mode, scope, pruned_limit, prune())
     bound = _bound(phrase_groups, mode, stats)
     if bound <= cap:
         return bound, index.ranked(cur, phrase_groups, mode, scope, limit, None)
-    return index.ranked_if_few(cur, phrase_groups, mode, scope, limit, cap, prune)
+    return index.ranked_if_few(cur, phrase_groups, mode, scope, (limit, pruned_limit), cap, prune)
 
 
 def _prune(cur, index, phrase_groups, mode: str, kinds) -> list[list[str]] | None:
