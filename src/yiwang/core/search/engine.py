@@ -295,13 +295,13 @@ def stats() -> dict:
 
 # --- searching: recall in the full-text index ------------------------------------
 #
-# Each database's index sits behind one small object (_Fts5, _Tsvector) that
-# says how a phrase is written (``phrases``), how many documents hold a phrase
-# (``total``, ``df``; among some kinds, ``scoped_df``), how many it ranks
-# cheaply (``rank_cap``), and gives the ``limit`` best matches (``ranked``:
-# by all the phrases, or by those pruning kept, or none when more than a cap
-# match). The decisions above them — whether to prune, what to leave out,
-# kind by kind (_recall, _ranked_if_few, _prune) — are written once.
+# Each database's index sits behind one small object (_Fts5, _Tsvector): how a
+# phrase is written (``phrases``), how many documents hold a phrase (``total``,
+# ``df``; among some kinds, ``scoped_df``), how many matches it ranks whole
+# (``rank_cap``), and the best matches — by the phrases given (``ranked``), or
+# counted first and ranked by all the phrases when few, else by those pruning
+# keeps (``ranked_if_few``). The decisions above them — when to count, what to
+# leave out, kind by kind (_recall, _ranked, _prune) — are written once.
 
 _COLUMNS = (
     "d.id, d.kind, d.object_id, d.title, d.weight, d.data, "
@@ -552,7 +552,9 @@ class _Tsvector:
     each: the candidates the index hands over —, only rarer phrases are
     counted, and each query names its way in (see _way_in): the index
     (``@@``), or a walk over the rows with the same test as a function
-    (``ts_match_vq``, which no index serves)."""
+    (``ts_match_vq``, which no index serves). In kinds of many documents,
+    a query ranks no more than the first ``RANK_LIMIT`` matches in index
+    order (see _rank)."""
 
     WEIGHTS = "'{0.3, 0.1, 0.4, 1.0}'"  # D pinyin, C body, B keywords, A title
     INDEXED = "d.search_vector @@ tq"
