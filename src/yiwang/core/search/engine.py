@@ -453,6 +453,12 @@ class _Fts5:
     def scoped_df(cls, cur, phrase: str, kinds, cap: int) -> int:
         return cls.count(cur, [[phrase]], "OR", kinds, cap)
 
+    @staticmethod
+    def counts_matches(cur, phrase: str) -> bool:
+        """Whether ``df`` and ``scoped_df`` count the phrase's matches (they
+        always do here)."""
+        return True
+
     @classmethod
     def ranked_if_few(cls, cur, phrase_groups, mode: str, scope, limits, cap: int, prune):
         """(How many match, counted up to ``cap`` + 1; the best of them — by
@@ -665,6 +671,12 @@ class _Tsvector:
         if share:
             return min(cap, round(share * cls._rows(cur, kinds)[0]))
         return cls._count(cur, phrase, (kinds, True, None, None), cap, cls.INDEXED)
+
+    @classmethod
+    def counts_matches(cls, cur, phrase: str) -> bool:
+        """Whether ``df`` and ``scoped_df`` count the phrase's matches: the
+        rarer phrases'; a common lexeme's are its candidates."""
+        return not cls._share(cur, phrase)
 
     @classmethod
     def _way_in(cls, cur, phrase_groups, mode: str, kinds, first: bool = False) -> str:
@@ -943,8 +955,8 @@ def _ranked(cur, index, phrase_groups, mode: str, scope, limit: int, pruned_limi
     + 1 —, the best of them): ranked by all the phrases when no more match
     than ``rank_cap``, ``limit`` of them, else by the rarer phrases (see
     _prune), ``pruned_limit``. No need to count when the phrases' document
-    frequencies show that few match, or that a phrase is in more than half
-    the index."""
+    frequencies show that few match, that a phrase is in more than half the
+    index, or that one phrase alone matches too many (_surely_many)."""
     cap = index.rank_cap()
     stats, total = _phrase_dfs(cur, index, phrase_groups)
 
@@ -956,7 +968,20 @@ def _ranked(cur, index, phrase_groups, mode: str, scope, limit: int, pruned_limi
     bound = _bound(phrase_groups, mode, stats)
     if bound <= cap:
         return bound, index.ranked(cur, phrase_groups, mode, scope, limit, None)
+    if mode == "OR" and _surely_many(cur, index, stats, scope[0], cap):
+        return cap + 1, index.ranked(cur, phrase_groups, mode, scope, pruned_limit, prune())
     return index.ranked_if_few(cur, phrase_groups, mode, scope, (limit, pruned_limit), cap, prune)
+
+
+def _surely_many(cur, index, stats, kinds, cap: int) -> bool:
+    """Whether one phrase alone is known to match more documents (of
+    ``kinds``) than ``cap``: then so does an OR of them, uncounted."""
+    for ph, df in stats.items():
+        if index.counts_matches(cur, ph):
+            n = _scoped_df(cur, index, ph, kinds, cap + 1) if kinds else df
+            if n > cap:
+                return True
+    return False
 
 
 def _prune(cur, index, phrase_groups, mode: str, kinds) -> list[list[str]] | None:
