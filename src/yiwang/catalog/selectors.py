@@ -1,7 +1,8 @@
 """Queries worth naming: the three lists, what a hall offers, the current guide.
 
-Other apps read the catalog through these (the cases app: ``published_version``
-to pin the version a case is applied under; search: ``published_versions``).
+Other apps read the catalog through these (the cases app:
+``published_version_ref`` to pin the version a case is applied under, and
+``hall_offers`` / ``halls_offering`` for where it can be applied).
 """
 
 from __future__ import annotations
@@ -21,15 +22,8 @@ def active_items() -> QuerySet[ServiceItem]:
     return items().filter(is_active=True)
 
 
-def published_versions() -> QuerySet[GuideVersion]:
-    """The current published guide of every item (at most one per item)."""
-    return GuideVersion.objects.filter(status=GuideStatus.PUBLISHED).select_related(
-        "item", "item__department"
-    )
-
-
 def published_version(item: ServiceItem) -> GuideVersion | None:
-    """The guide a new case is applied under (None when none is published)."""
+    """The published guide with its materials and steps (None when none is)."""
     return (
         GuideVersion.objects.filter(item=item, status=GuideStatus.PUBLISHED)
         .prefetch_related("materials", "steps")
