@@ -172,7 +172,7 @@ REST_FRAMEWORK = {
     # Token first: a call without credentials is answered 401 with
     # ``WWW-Authenticate: Token`` (the first class names the scheme).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "yiwang.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

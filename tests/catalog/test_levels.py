@@ -53,3 +53,25 @@ def test_items_for_hall(item, admin, tree):
     assert list(selectors.items_for_hall(tree.town_hall)) == []
     services.set_level(item, "town", by=admin)
     assert list(selectors.items_for_hall(tree.town_hall)) == [item]
+
+
+def test_application_ref_gives_the_published_version_and_the_hall_test(draft, item, admin, tree):
+    assert selectors.application_ref(item, tree.county_hall) == (None, False)  # nothing published
+    version = services.publish(draft, by=admin)
+    services.set_level(item, "county", by=admin)
+    services.update_item(item, by=admin, halls=[tree.county_hall, tree.town_hall])
+    ref, offered = selectors.application_ref(item, tree.county_hall)
+    assert ref.pk == version.pk and offered
+    # The town hall is assigned, but the item is not on the town list yet; the
+    # other town's hall is not assigned at all; no hall offers nothing.
+    assert selectors.application_ref(item, tree.town_hall) == (ref, False)
+    services.set_level(item, "town", by=admin)
+    assert selectors.application_ref(item, tree.town_hall) == (ref, True)
+    assert selectors.application_ref(item, tree.other_town_hall) == (ref, False)
+    assert selectors.application_ref(item, None) == (ref, False)
+    # Always the same answer as the hall's list.
+    for hall in (tree.county_hall, tree.town_hall, tree.other_town_hall):
+        listed = item in selectors.items_for_hall(hall)
+        assert selectors.application_ref(item, hall)[1] == listed
+    tree.town_hall.is_active = False
+    assert selectors.application_ref(item, tree.town_hall) == (ref, False)

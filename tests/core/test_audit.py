@@ -9,7 +9,7 @@ import io
 import gmalg
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from yiwang.core import audit
 from yiwang.core.crypto import SM2_DEFAULT_UID, SoftwareSM2Signer, get_signer, sm3
@@ -155,6 +155,21 @@ def test_record_with_a_model_instance_uses_its_stream(django_user_model):
         str(user.pk),
         str(user.pk),
     )
+
+
+@pytest.mark.django_db
+def test_a_new_stream_is_opened_with_its_first_entry_and_never_twice():
+    (first,) = write(stream="test.thing:9", new_stream=True)
+    assert (first.seq, first.prev_hash) == (1, audit.GENESIS)
+    head = audit.AuditStream.objects.get(key="test.thing:9")
+    assert (head.last_seq, head.last_hash) == (1, first.hash)
+    (second,) = write(stream="test.thing:9")  # later entries chain on as usual
+    assert (second.seq, second.prev_hash) == (2, first.hash)
+    # Claiming that an existing stream is new fails the change, writing nothing.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write(stream="test.thing:9", new_stream=True)
+    assert audit.AuditEntry.objects.filter(stream="test.thing:9").count() == 2
+    assert audit.verify().ok
 
 
 @pytest.mark.django_db

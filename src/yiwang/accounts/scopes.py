@@ -21,19 +21,26 @@ from django.db.models import Q
 
 from .models import AccountKind, AccountStatus, Role
 
+# What a role is loaded with. hall__region: a desk role's hall is where its
+# cases are made. A role's window is read only on pages (its own query there).
+ROLE_RELATIONS = ("region", "hall__region", "department")
+
 
 def active_roles(user) -> list:
+    """The user's active staff roles, read once per user object."""
     if not getattr(user, "is_authenticated", False) or user.kind != AccountKind.STAFF:
         return []
     cache = getattr(user, "_yiwang_roles", None)
     if cache is None:
-        cache = list(
-            # hall__region: a desk role's hall is where its cases are made.
-            # A role's window is read only on pages (its own query there).
-            user.roles.filter(is_active=True).select_related("region", "hall__region", "department")
-        )
-        user._yiwang_roles = cache
+        cache = list(user.roles.filter(is_active=True).select_related(*ROLE_RELATIONS))
+        remember_roles(user, cache)
     return cache
+
+
+def remember_roles(user, roles: list) -> None:
+    """Hand ``active_roles`` the user's active roles, loaded elsewhere with
+    ``ROLE_RELATIONS`` (the token check reads them with the token)."""
+    user._yiwang_roles = roles
 
 
 def has_role(user, *roles: str) -> bool:

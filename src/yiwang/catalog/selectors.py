@@ -1,13 +1,13 @@
 """Queries worth naming: the three lists, what a hall offers, the current guide.
 
 Other apps read the catalog through these (the cases app:
-``published_version_ref`` to pin the version a case is applied under, and
-``hall_offers`` / ``halls_offering`` for where it can be applied).
+``application_ref`` for the version a case is applied under and whether the
+hall offers the item, ``halls_offering`` for where it can be applied).
 """
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
 
 from .codesets import Level
 from .models import GuideStatus, GuideVersion, ItemLevel, LevelStatus, ServiceItem
@@ -27,17 +27,6 @@ def published_version(item: ServiceItem) -> GuideVersion | None:
     return (
         GuideVersion.objects.filter(item=item, status=GuideStatus.PUBLISHED)
         .prefetch_related("materials", "steps")
-        .first()
-    )
-
-
-def published_version_ref(item: ServiceItem) -> GuideVersion | None:
-    """The published guide version of ``item`` with only its key loaded: what
-    a row that points at it needs (the rest loads when first read)."""
-    return (
-        GuideVersion.objects.filter(item=item, status=GuideStatus.PUBLISHED)
-        .only("id", "item_id")
-        .order_by("-number")
         .first()
     )
 
@@ -87,20 +76,32 @@ def items_for_hall(hall) -> QuerySet[ServiceItem]:
     return items_for_level(level).filter(halls=hall)
 
 
-def hall_offers(hall, item: ServiceItem) -> bool:
-    """True when ``hall`` offers ``item`` (the test of ``items_for_hall`` for
-    one item, in one small query): both active, the item assigned to the
-    hall and on the list of the hall's level."""
-    return (
-        hall.is_active
-        and item.is_active
-        and ItemLevel.objects.filter(
-            item_id=item.pk,
-            level=hall.region.level,
-            status=LevelStatus.APPROVED,
-            item__halls=hall.pk,
-        ).exists()
+def application_ref(item: ServiceItem, hall) -> tuple[GuideVersion | None, bool]:
+    """What applying for ``item`` at ``hall`` needs from the catalog, in one
+    query: the published guide version with only its key loaded (the rest
+    loads when first read), and whether ``hall`` offers the item (the test of
+    ``items_for_hall`` for one item: both active, the item assigned to the
+    hall and on the list of the hall's level). ``(None, False)`` when the item
+    has no published guide; ``hall`` None is offered nothing."""
+    if hall is None or not (hall.is_active and item.is_active):
+        offered = Value(False)
+    else:
+        offered = Exists(
+            ItemLevel.objects.filter(
+                item_id=item.pk,
+                level=hall.region.level,
+                status=LevelStatus.APPROVED,
+                item__halls=hall.pk,
+            )
+        )
+    version = (
+        GuideVersion.objects.filter(item=item, status=GuideStatus.PUBLISHED)
+        .only("id", "item_id")
+        .annotate(offered=offered)
+        .order_by("-number")
+        .first()
     )
+    return (version, bool(version.offered)) if version is not None else (None, False)
 
 
 def halls_offering(item: ServiceItem) -> QuerySet:

@@ -23,9 +23,18 @@ class ModelSerializer(serializers.ModelSerializer):
     """The base of the apps' model serializers: DRF's, with the field set
     worked out once per class instead of on every instance (reading the
     model's fields and building each serializer field is most of the cost of
-    serializing one object). Each instance gets its own deep copy, as DRF
-    does for declared fields. Not for serializers whose fields depend on the
-    instance or the request."""
+    serializing one object). Each instance gets its own copy of every field
+    to bind: a shallow one for a plain field (binding only sets attributes of
+    the copy), a deep one, as DRF makes, for a field holding bound children
+    (a nested serializer, a list or dict field, a to-many relation). Not for
+    serializers whose fields depend on the instance or the request."""
+
+    _NESTING = (
+        serializers.BaseSerializer,
+        serializers.ListField,
+        serializers.DictField,
+        serializers.ManyRelatedField,
+    )
 
     def get_fields(self):
         cls = type(self)
@@ -33,7 +42,11 @@ class ModelSerializer(serializers.ModelSerializer):
         if prototype is None:
             prototype = super().get_fields()
             cls._field_prototype = prototype
-        return copy.deepcopy(prototype)
+        nesting = self._NESTING
+        return {
+            name: copy.deepcopy(field) if isinstance(field, nesting) else copy.copy(field)
+            for name, field in prototype.items()
+        }
 
 
 _DEFAULT_MESSAGES = {

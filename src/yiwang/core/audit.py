@@ -262,6 +262,7 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
     stream: str | None = None,
+    new_stream: bool = False,
 ) -> AuditEntry:
     """Append an entry to the target's stream. Call inside the service's
     transaction: the entry commits or rolls back with the change.
@@ -274,14 +275,17 @@ def record(
     channel) come from the request context (``core.middleware``).
 
     Only this stream's head row is locked, until the surrounding transaction
-    ends; writers on other streams never wait."""
+    ends; writers on other streams never wait. ``new_stream``: the target was
+    made in this transaction, so its stream cannot exist yet — the head is
+    written once, with the entry (one statement less); a head that does exist
+    fails the change with an IntegrityError."""
     ctx = current_context()
     target_type, target_id = _target_ref(target)
     stream = stream or f"{target_type}:{target_id}"
     # No savepoint of its own: the entry belongs to the caller's change and
     # fails with it (outside a transaction this one is the whole change).
     with transaction.atomic(savepoint=False):
-        last_seq, last_hash = _lock_head(stream)
+        last_seq, last_hash = (0, GENESIS) if new_stream else _lock_head(stream)
         entry = AuditEntry(
             stream=stream,
             seq=last_seq + 1,
@@ -303,7 +307,10 @@ def record(
         entry.after = json.loads(canonical_json(after)) if after is not None else None
         entry.hash = entry.compute_hash()
         entry.save(force_insert=True)
-        AuditStream.objects.filter(key=stream).update(last_seq=entry.seq, last_hash=entry.hash)
+        if new_stream:
+            AuditStream.objects.create(key=stream, last_seq=entry.seq, last_hash=entry.hash)
+        else:
+            AuditStream.objects.filter(key=stream).update(last_seq=entry.seq, last_hash=entry.hash)
     return entry
 
 

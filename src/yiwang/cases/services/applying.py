@@ -33,9 +33,6 @@ from .base import (
 )
 from .materials import missing_materials
 
-hall_offers = catalog.hall_offers
-
-
 LEVEL_ORDER = {"county": 0, "town": 1, "village": 2}
 
 
@@ -123,10 +120,6 @@ def _new_case(
     ``applicant`` (kind, name, id_number, phone), at their own hall."""
     if not is_active_account(by):
         raise Forbidden(_("请先登录"), code="not_authenticated")
-    # Only the version's key is needed here (its guide is read when used).
-    version = catalog.published_version_ref(item)
-    if version is None or not item.is_active:
-        raise _invalid("item", _("该事项没有已发布的办事指南，暂不能申请"), "case.item_unpublished")
     errors: dict = {}
     if by.kind == AccountKind.STAFF:
         desk_roles = roles_of(by, *parties.DESK_ROLES)
@@ -160,9 +153,13 @@ def _new_case(
         )
         if not phone:
             errors["applicant.phone"] = [_("请填写联系电话")]
+    # Only the version's key is needed here (its guide is read when used).
+    version, offered = catalog.application_ref(item, hall)
+    if version is None or not item.is_active:
+        raise _invalid("item", _("该事项没有已发布的办事指南，暂不能申请"), "case.item_unpublished")
     if hall is None:
         raise _invalid("hall", _("没有可以受理该事项的大厅"), "case.no_hall")
-    if not hall_offers(hall, item):
+    if not offered:
         raise _invalid(
             "hall",
             _("%(hall)s不能受理该事项") % {"hall": hall.name},
@@ -219,7 +216,7 @@ def create_draft(item, *, by, **fields) -> Case:
     case = _new_case(item, by=by, **fields)
     case.save()
     _created_event(case, by).save()
-    record(actor=by, action="cases.create", target=case, after=snapshot(case))
+    record(actor=by, action="cases.create", target=case, after=snapshot(case), new_stream=True)
     return case
 
 
@@ -279,7 +276,13 @@ def submit_new(item, *, by, **fields) -> Case:
         at=created.at,
     )
     CaseEvent.objects.bulk_create([created, submitted])
-    record(actor=by, action="cases.submit", target=case, after={**snapshot(case), "created": True})
+    record(
+        actor=by,
+        action="cases.submit",
+        target=case,
+        after={**snapshot(case), "created": True},
+        new_stream=True,
+    )
     _emit_moved(case, submitted)
     return case
 
