@@ -93,6 +93,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server keeps its connections (one per gunicorn thread) instead of
+    # opening one per request; ``?conn_max_age=…`` on the URL overrides.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("YIWANG_DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.bool("YIWANG_DB_PREPARE", default=True):
+        # Prepared statements: with the parameters bound on the server,
+        # psycopg prepares a statement once a connection has run it 5 times,
+        # and PostgreSQL stops planning it again. Planning is most of the
+        # server's work for the short joins of a request. Off behind a pooler
+        # that cannot keep them.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": 5}
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yiwang.core import pii
-from yiwang.core.api import ModelSerializer
+from yiwang.core.api import ModelSerializer, Serializer
 from yiwang.core.errors import Forbidden, ValidationFailed
 
 from . import services
@@ -110,7 +110,7 @@ def _text(**kwargs):
     return serializers.CharField(required=False, allow_blank=True, default="", **kwargs)
 
 
-class RegisterCitizenSerializer(serializers.Serializer):
+class RegisterCitizenSerializer(Serializer):
     id_number = _text(help_text="18位居民身份证号码")
     real_name = _text()
     phone = _text()
@@ -118,7 +118,7 @@ class RegisterCitizenSerializer(serializers.Serializer):
     region_code = _text(help_text="居住地12位区划代码（可选）")
 
 
-class RegisterEnterpriseSerializer(serializers.Serializer):
+class RegisterEnterpriseSerializer(Serializer):
     credit_code = _text(help_text="18位统一社会信用代码")
     name = _text()
     legal_representative = _text()
@@ -127,14 +127,14 @@ class RegisterEnterpriseSerializer(serializers.Serializer):
     region_code = _text()
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(Serializer):
     identifier = _text(help_text="公众：身份证号码、统一社会信用代码或手机号码")
     username = _text(help_text="工作人员：用户名")
     password = _text(write_only=True)
     otp_token = _text(help_text="工作人员：6位动态验证码")
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
+class ProfileUpdateSerializer(Serializer):
     phone = serializers.CharField(required=False, allow_blank=True)
     real_name = serializers.CharField(required=False, allow_blank=True)
     legal_representative = serializers.CharField(required=False, allow_blank=True)
@@ -142,12 +142,12 @@ class ProfileUpdateSerializer(serializers.Serializer):
     preferred_language = serializers.CharField(required=False, allow_blank=True)
 
 
-class DeregisterSerializer(serializers.Serializer):
+class DeregisterSerializer(Serializer):
     reason = _text()
     password = _text(write_only=True, help_text="确认注销：当前密码")
 
 
-class RevealSerializer(serializers.Serializer):
+class RevealSerializer(Serializer):
     reason = _text(help_text="查看事由（记入审计）")
     field = serializers.ChoiceField(choices=["id_number", "phone"], default="id_number")
 

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.catalog.models import ServiceItem
-from yiwang.core.api import ModelSerializer
+from yiwang.core.api import ModelSerializer, Serializer
 from yiwang.core.errors import NotFound
 from yiwang.regions.models import Hall
 
@@ -205,14 +205,14 @@ class CaseDetailSerializer(CaseCreatedSerializer):
         return CaseMaterialSerializer(obj.materials.filter(is_current=True), many=True).data
 
 
-class ApplicantSerializer(serializers.Serializer):
+class ApplicantSerializer(Serializer):
     kind = serializers.ChoiceField(choices=["citizen", "enterprise"], default="citizen")
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(Serializer):
     item = serializers.PrimaryKeyRelatedField(queryset=ServiceItem.objects.filter(is_active=True))
     hall = serializers.PrimaryKeyRelatedField(
         queryset=Hall.objects.filter(is_active=True), required=False, allow_null=True
@@ -228,12 +228,12 @@ class CaseCreateSerializer(serializers.Serializer):
     submit = serializers.BooleanField(default=False, help_text="提交（否则保存为草稿）")
 
 
-class CaseUpdateSerializer(serializers.Serializer):
+class CaseUpdateSerializer(Serializer):
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     form_data = serializers.DictField(required=False)
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(Serializer):
     file = serializers.FileField()
     requirement = serializers.UUIDField(required=False, allow_null=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -387,7 +387,7 @@ for _name in moves.MOVES:
     setattr(CaseViewSet, f"move_{_name}", _make_move(_name))
 
 
-class ProgressQuerySerializer(serializers.Serializer):
+class ProgressQuerySerializer(Serializer):
     case_no = serializers.CharField(max_length=40)
     phone = serializers.CharField(max_length=20)
 

@@ -25,7 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from yiwang.core.api import validation_failed
+from yiwang.core.api import Serializer, validation_failed
 
 from . import services
 from .models import Case, Delivery, SuspensionKind
@@ -34,7 +34,7 @@ from .models import Case, Delivery, SuspensionKind
 CORRECTION_ROWS = 6
 
 
-class RevisionSerializer(serializers.Serializer):
+class RevisionSerializer(Serializer):
     revision = serializers.IntegerField(required=False, min_value=0)
 
 
@@ -46,7 +46,7 @@ class ReasonsSerializer(RevisionSerializer):
     reasons = serializers.CharField(max_length=2000, allow_blank=True)
 
 
-class CorrectionItemSerializer(serializers.Serializer):
+class CorrectionItemSerializer(Serializer):
     material = serializers.CharField(max_length=200, allow_blank=True)
     reason = serializers.CharField(max_length=500, allow_blank=True)
 

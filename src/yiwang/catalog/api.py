@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from yiwang.accounts.models import Role
 from yiwang.accounts.scopes import has_role, is_active_account
-from yiwang.core.api import ModelSerializer
+from yiwang.core.api import ModelSerializer, Serializer
 from yiwang.core.errors import NotFound, ValidationFailed
 
 from . import diff as diffing
@@ -107,7 +107,7 @@ class MaterialSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class MaterialWriteSerializer(serializers.Serializer):
+class MaterialWriteSerializer(Serializer):
     name = serializers.CharField(max_length=200)
     issuing_body = serializers.CharField(max_length=200, required=False, allow_blank=True)
     originals = serializers.IntegerField(min_value=0, max_value=99, required=False)
@@ -145,7 +145,7 @@ class StepSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class StepWriteSerializer(serializers.Serializer):
+class StepWriteSerializer(Serializer):
     name = serializers.CharField(max_length=60)
     department = serializers.UUIDField(required=False, allow_null=True)
     role = serializers.ChoiceField(choices=Role.choices, required=False, allow_blank=True)
@@ -154,7 +154,7 @@ class StepWriteSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=1, max_value=999, required=False)
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(Serializer):
     action = serializers.CharField()
     label = serializers.CharField()
 
@@ -214,12 +214,12 @@ class GuideFieldsSerializer(ModelSerializer):
         extra_kwargs = {f: {"required": False} for f in GUIDE_FIELDS}
 
 
-class DraftCreateSerializer(serializers.Serializer):
+class DraftCreateSerializer(Serializer):
     item = serializers.UUIDField()
     copy_from = serializers.UUIDField(required=False, allow_null=True)
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -266,7 +266,7 @@ class ItemDetailSerializer(ItemSerializer):
         return GuideVersionSerializer(version, context=self.context).data if version else None
 
 
-class ItemWriteSerializer(serializers.Serializer):
+class ItemWriteSerializer(Serializer):
     code = serializers.CharField(max_length=64)
     name = serializers.CharField(max_length=200)
     group = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -281,7 +281,7 @@ class ItemWriteSerializer(serializers.Serializer):
     )
 
 
-class ItemUpdateSerializer(serializers.Serializer):
+class ItemUpdateSerializer(Serializer):
     name = serializers.CharField(max_length=200, required=False)
     group = serializers.CharField(max_length=200, required=False, allow_blank=True)
     item_type = serializers.ChoiceField(choices=ItemType.choices, required=False)
@@ -320,11 +320,11 @@ class ItemLevelSerializer(ModelSerializer):
         read_only_fields = ["id", "item_code", "item_name", "status", "requested_at", "decided_at"]
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DiffChangeSerializer(serializers.Serializer):
+class DiffChangeSerializer(Serializer):
     section = serializers.CharField()
     field = serializers.CharField()
     label = serializers.CharField()

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from yiwang.core.api import ModelSerializer
+from yiwang.core.api import ModelSerializer, Serializer
 from yiwang.core.errors import NotFound
 from yiwang.core.search import MAX_QUERY_LENGTH, search
 from yiwang.core.search import services as search_services
@@ -24,13 +24,13 @@ from .api import AdminOnly
 KINDS = (indexing.ITEM, indexing.FAQ)
 
 
-class SearchQuerySerializer(serializers.Serializer):
+class SearchQuerySerializer(Serializer):
     q = serializers.CharField(max_length=MAX_QUERY_LENGTH, allow_blank=True)
     kind = serializers.ChoiceField(choices=KINDS, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
 
 
-class HitSerializer(serializers.Serializer):
+class HitSerializer(Serializer):
     kind = serializers.CharField()
     id = serializers.CharField(source="object_id")
     title = serializers.CharField()
@@ -62,7 +62,7 @@ class HitSerializer(serializers.Serializer):
         return hit.data.get("answer", "")
 
 
-class SearchResultSerializer(serializers.Serializer):
+class SearchResultSerializer(Serializer):
     q = serializers.CharField()
     count = serializers.IntegerField()
     results = HitSerializer(many=True)

@@ -19,12 +19,13 @@ from rest_framework.response import Response
 from .errors import ServiceError, ValidationFailed
 
 
-class ModelSerializer(serializers.ModelSerializer):
-    """The base of the apps' model serializers: DRF's, with the field set
-    worked out once per class instead of on every instance (reading the
-    model's fields and building each serializer field is most of the cost of
-    serializing one object). Each instance gets its own copy of every field
-    to bind: a shallow one for a plain field (binding only sets attributes of
+class _FieldsOncePerClass:
+    """The field set worked out once per serializer class instead of on
+    every instance (for a model serializer, reading the model's fields and
+    building each serializer field is most of the cost of serializing one
+    object; for any serializer, DRF deep-copies every declared field, which
+    builds each one anew). Each instance gets its own copy of every field to
+    bind: a shallow one for a plain field (binding only sets attributes of
     the copy), a deep one, as DRF makes, for a field holding bound children
     (a nested serializer, a list or dict field, a to-many relation). Not for
     serializers whose fields depend on the instance or the request."""
@@ -47,6 +48,14 @@ class ModelSerializer(serializers.ModelSerializer):
             name: copy.deepcopy(field) if isinstance(field, nesting) else copy.copy(field)
             for name, field in prototype.items()
         }
+
+
+class Serializer(_FieldsOncePerClass, serializers.Serializer):
+    """The base of the apps' plain (input) serializers."""
+
+
+class ModelSerializer(_FieldsOncePerClass, serializers.ModelSerializer):
+    """The base of the apps' model serializers."""
 
 
 _DEFAULT_MESSAGES = {
