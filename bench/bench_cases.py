@@ -18,6 +18,10 @@ is contacted. Prints:
         p99 latency of those requests; baseline: pgbench's average latency.
     submit_ratio_pgbench = R (ratio R to baseline)
         submit_per_s / pgbench tps (the issue aims for >= 0.10).
+    request_floor_per_s = V requests/s (ratio R to baseline)
+        the cheapest API call, the same way: a public progress lookup that
+        finds nothing (no credentials, one indexed query, a 404) — what the
+        server stack itself can do here; baseline: pgbench tps.
     duplicate_case_numbers = N cases (ratio R to baseline)
         200 submissions released at once (200 client threads over HTTP, the
         server's threads each on their own connection), two halls: case
@@ -289,7 +293,7 @@ def start_gunicorn(args, var_dir: str):
             )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/v1/cases/progress/?case_no=x&phone=1")
+            conn.request("GET", "/api/v1/progress/?case_no=x&phone=1")
             conn.getresponse().read()
             conn.close()
             return proc, port
@@ -316,17 +320,20 @@ class Client:
         self.port, self.token, self.conn = port, token, None
 
     def post(self, path: str, body: dict) -> tuple[int, dict]:
-        data = json.dumps(body).encode()
-        headers = {
-            "Authorization": f"Token {self.token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        return self.request("POST", path, body)
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Token {self.token}"
+        if data is not None:
+            headers["Content-Type"] = "application/json"
         for attempt in range(2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             try:
-                self.conn.request("POST", path, body=data, headers=headers)
+                self.conn.request(method, path, body=data, headers=headers)
                 resp = self.conn.getresponse()
                 raw = resp.read()
                 if resp.getheader("Connection", "").lower() == "close":
@@ -412,6 +419,32 @@ def submission_load(port, world, applicants, clients: int, seconds: float):
     for t in threads:
         t.join()
     return latencies, failures, time.perf_counter() - t0
+
+
+def floor_load(port, clients: int, seconds: float) -> tuple[int, float]:
+    """``clients`` threads asking the public progress lookup for a case that
+    does not exist, for ``seconds``: (404 answers, seconds taken)."""
+    stop_at = time.perf_counter() + seconds
+    barrier = threading.Barrier(clients)
+    counts: list[int] = []
+
+    def run(k):
+        client = Client(port, "")
+        n = 0
+        barrier.wait()
+        while time.perf_counter() < stop_at:
+            status, _out = client.request("GET", f"/api/v1/progress/?case_no=none-{k}&phone=1")
+            n += status == 404
+        client.close()
+        counts.append(n)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts), time.perf_counter() - t0
 
 
 def run_pgbench(base: str, clients: int, seconds: int, scale: int) -> dict:
@@ -1005,11 +1038,13 @@ def main(argv=None) -> int:
             )
             ok_n = len(lat) - len(failures)
             per_s = ok_n / took
+            floor_n, floor_took = floor_load(port, args.clients, min(10, args.duration))
+            floor = floor_n / floor_took
             pg = run_pgbench(base, args.clients, args.duration, scale=max(10, args.clients))
             p99 = p(lat, 0.99)
             log(
                 f"submissions: {ok_n} ok, {len(failures)} failed in {took:.1f} s; "
-                f"p50 {p(lat, 0.5):.1f} ms, p99 {p99:.1f} ms; pgbench {pg['tps']:.0f} tps, "
+                f"p50 {p(lat, 0.5):.1f}, p90 {p(lat, 0.9):.1f}, p99 {p99:.1f}, max {max(lat):.1f} ms; pgbench {pg['tps']:.0f} tps, "
                 f"avg {pg['latency_ms']:.2f} ms"
             )
             for status, out in failures[:3]:
@@ -1018,6 +1053,7 @@ def main(argv=None) -> int:
                 f"submit_per_s = {per_s:.1f} submissions/s (ratio {ratio(per_s, pg['tps'])} to baseline)",
                 f"submit_p99_ms = {p99:.1f} ms (ratio {ratio(p99, pg['latency_ms'])} to baseline)",
                 f"submit_ratio_pgbench = {per_s / pg['tps']:.3f} (ratio {ratio(per_s, pg['tps'])} to baseline)",
+                f"request_floor_per_s = {floor:.1f} requests/s (ratio {ratio(floor, pg['tps'])} to baseline)",
             ]
             ok &= not failures
 
