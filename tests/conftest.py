@@ -24,6 +24,16 @@ def _fresh_calendar_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_django_cache():
+    """Counters kept in Django's cache (failed progress lookups) start at
+    zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _keep_test_connection(monkeypatch):
     """``yiwang <command>`` (``cli.main``) closes the database connections when
     it ends, as Django's ``run_from_argv`` does. Inside a test's transaction on

@@ -19,3 +19,5 @@ PASSWORD_HASHERS = [
 MEDIA_ROOT = Path(VAR_DIR) / "media"
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise expects it
+# Counters stay in the test process (the suite may share a Redis with others).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -182,6 +182,20 @@ else:
         "consumer": {"workers": env.int("YIWANG_WORKERS", default=2), "worker_type": "thread"},
     }
 
+# Django's cache holds short-lived counters (the public progress lookup's
+# misses): shared through Redis when there is one, else per process.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("YIWANG_HUEY_NAME", default="yiwang"),
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 REST_FRAMEWORK = {
     # Token first: a call without credentials is answered 401 with
     # ``WWW-Authenticate: Token`` (the first class names the scheme).
@@ -224,6 +238,11 @@ SPECTACULAR_SETTINGS = {
 # (行政许可法 art. 42: 10 working days), the address printed in QR codes.
 YIWANG_UPLOAD_MAX_MB = env.int("YIWANG_UPLOAD_MAX_MB", default=20)
 YIWANG_MAX_EXTENSION_DAYS = env.int("YIWANG_MAX_EXTENSION_DAYS", default=10)
+# Reverse proxies in front of the servers: their addresses are stepped over
+# in X-Forwarded-For to find the client's (core.middleware.client_ip).
+YIWANG_TRUSTED_PROXIES = env.list("YIWANG_TRUSTED_PROXIES", default=[])
+# Failed public progress lookups one address may make in an hour (cases.progress_lookup).
+YIWANG_PROGRESS_MAX_MISSES = env.int("YIWANG_PROGRESS_MAX_MISSES", default=20)
 YIWANG_PUBLIC_URL = env("YIWANG_PUBLIC_URL", default="http://127.0.0.1:8000")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

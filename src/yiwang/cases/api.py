@@ -23,7 +23,7 @@ from yiwang.core.api import ModelSerializer, Serializer
 from yiwang.core.errors import NotFound
 from yiwang.regions.models import Hall
 
-from . import lifecycle, moves, parties, selectors, services
+from . import lifecycle, moves, parties, progress_lookup, selectors, services
 from .models import (
     Case,
     CaseDocument,
@@ -444,13 +444,17 @@ class ProgressView(APIView):
 
     @extend_schema(
         parameters=[ProgressQuerySerializer],
-        responses={200: PublicProgressSerializer, 404: OpenApiResponse(description="no match")},
+        responses={
+            200: PublicProgressSerializer,
+            404: OpenApiResponse(description="no match"),
+            429: OpenApiResponse(description="too many failed lookups from this address"),
+        },
         tags=["cases"],
         summary="公开进度查询 / public progress lookup",
     )
     def get(self, request):
         data = _validated(ProgressQuerySerializer, request.query_params)
-        case = selectors.find_by_number_and_phone(data["case_no"], data["phone"])
+        case = progress_lookup.lookup(data["case_no"], data["phone"])
         if case is None:
             raise NotFound(_("未找到该办件，请核对办件编号和手机号"), code="not_found")
         return Response(PublicProgressSerializer(case).data)

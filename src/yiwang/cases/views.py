@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from yiwang.accounts.scopes import get_scoped_object_or_404
+from yiwang.core.errors import TooManyAttempts
 
-from . import documents, selectors, services
+from . import documents, progress_lookup, services
 from .models import Case, CaseDocument, CaseMaterial
 from .rules import CASE_SCOPE
 
@@ -19,11 +20,15 @@ def progress(request):
     """公开进度查询: the case number and the applicant's phone, both required."""
     case_no = request.GET.get("no", "").strip()
     phone = request.GET.get("phone", "").strip()
-    case, error = None, ""
+    case, error, status = None, "", 200
     if case_no and phone:
-        case = selectors.find_by_number_and_phone(case_no, phone)
-        if case is None:
-            error = _("未找到该办件，请核对办件编号和手机号")
+        try:
+            case = progress_lookup.lookup(case_no, phone)
+        except TooManyAttempts as exc:
+            error, status = exc.message, exc.status
+        else:
+            if case is None:
+                error = _("未找到该办件，请核对办件编号和手机号")
     elif request.GET.get("phone") is not None:
         error = _("请填写办件编号和申请人手机号")
     return render(
@@ -36,6 +41,7 @@ def progress(request):
             "steps": case.steps.all() if case else [],
             "events": case.events.all() if case else [],
         },
+        status=status,
     )
 
 

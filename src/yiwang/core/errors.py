@@ -54,3 +54,10 @@ class Conflict(ServiceError):
 
     status = 409
     code = "conflict"
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed attempts from one source: refused for a while."""
+
+    status = 429
+    code = "throttled"

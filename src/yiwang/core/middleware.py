@@ -1,4 +1,5 @@
-"""Request context for the audit trail: who acts, from where."""
+"""Request context for the audit trail (and the progress lookup's guard):
+who acts, from where."""
 
 from __future__ import annotations
 
@@ -32,12 +33,29 @@ def reset_context(token) -> None:
     _current.reset(token)
 
 
+def client_ip(meta) -> str:
+    """The address a request came from. Behind reverse proxies listed in
+    ``YIWANG_TRUSTED_PROXIES``, the proxies' own addresses are stepped over
+    in ``X-Forwarded-For`` from the right (the part a client cannot forge);
+    otherwise ``REMOTE_ADDR``, whatever the headers say."""
+    from django.conf import settings
+
+    ip = meta.get("REMOTE_ADDR", "")
+    trusted = settings.YIWANG_TRUSTED_PROXIES
+    if ip in trusted:
+        hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        while hops and ip in trusted:
+            ip = hops.pop()
+    return ip
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        ip = request.META.get("REMOTE_ADDR", "")
+        ip = client_ip(request.META)
         channel = "api" if request.path.startswith("/api/") else "web"
         token = _current.set(
             RequestContext(

@@ -1,0 +1,48 @@
+"""The public progress lookup (公开进度查询), for the page and the API.
+
+Anyone may ask with a case number and the applicant's phone, so guessing is
+bounded: an address that has missed ``YIWANG_PROGRESS_MAX_MISSES`` times
+within the hour is refused every lookup, right or wrong, until that hour is
+over (as failed logins lock an account). Found lookups cost nothing. The
+count lives in Django's cache: per process in the embedded default, shared
+through Redis when ``REDIS_URL`` is set."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from yiwang.core.errors import TooManyAttempts
+from yiwang.core.middleware import current_context
+
+from . import selectors
+from .models import Case
+
+WINDOW_SECONDS = 3600
+
+
+def _key(ip: str) -> str:
+    return f"cases.progress.misses:{ip}:{int(time.time() // WINDOW_SECONDS)}"
+
+
+def lookup(case_no: str, phone: str) -> Case | None:
+    """The case with that number whose applicant has that phone, or None;
+    ``TooManyAttempts`` (429) once the asking address (the request's, as the
+    audit trail records it) has missed too often this hour."""
+    key = _key(current_context().ip)
+    if cache.get(key, 0) >= settings.YIWANG_PROGRESS_MAX_MISSES:
+        raise TooManyAttempts(
+            _("查询失败次数过多，请一小时后再试，或携带身份证件到窗口查询"),
+            code="progress.too_many_misses",
+        )
+    case = selectors.find_by_number_and_phone(case_no, phone)
+    if case is None:
+        cache.add(key, 0, timeout=WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=WINDOW_SECONDS)
+    return case
