@@ -88,3 +88,20 @@ def test_behind_trusted_proxies_each_client_has_its_own_count(api, submitted, wa
     assert via_proxy("203.0.113.8", phone).status_code == 200  # a neighbour behind the proxy
     # The forged hop is never trusted: asking as 6.6.6.6 directly is a fresh count.
     assert _api(api, no, phone, ip="6.6.6.6").status_code == 200
+
+
+def test_an_unreachable_cache_does_not_take_the_lookup_down(
+    api, submitted, walk_in, monkeypatch, caplog
+):
+    class Down:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("redis is down")
+
+            return fail
+
+    monkeypatch.setattr(progress_lookup, "cache", Down())
+    no, phone = submitted["case_no"], walk_in["phone"]
+    assert _api(api, no, "13900009999").status_code == 404
+    assert _api(api, no, phone).status_code == 200
+    assert "cache is unreachable" in caplog.text

@@ -9,6 +9,7 @@ through Redis when ``REDIS_URL`` is set."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from . import selectors
 from .models import Case
 
 WINDOW_SECONDS = 3600
+logger = logging.getLogger(__name__)
 
 
 def _key(ip: str) -> str:
@@ -31,18 +33,34 @@ def _key(ip: str) -> str:
 def lookup(case_no: str, phone: str) -> Case | None:
     """The case with that number whose applicant has that phone, or None;
     ``TooManyAttempts`` (429) once the asking address (the request's, as the
-    audit trail records it) has missed too often this hour."""
+    audit trail records it) has missed too often this hour. If the cache is
+    unreachable the lookup still answers (and says so in the log)."""
     key = _key(current_context().ip)
-    if cache.get(key, 0) >= settings.YIWANG_PROGRESS_MAX_MISSES:
+    if _misses(key) >= settings.YIWANG_PROGRESS_MAX_MISSES:
         raise TooManyAttempts(
             _("查询失败次数过多，请一小时后再试，或携带身份证件到窗口查询"),
             code="progress.too_many_misses",
         )
     case = selectors.find_by_number_and_phone(case_no, phone)
     if case is None:
+        _count_miss(key)
+    return case
+
+
+def _misses(key: str) -> int:
+    try:
+        return cache.get(key, 0)
+    except Exception:
+        logger.exception("progress lookup: the cache is unreachable; lookups are not counted")
+        return 0
+
+
+def _count_miss(key: str) -> None:
+    try:
         cache.add(key, 0, timeout=WINDOW_SECONDS)
         try:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=WINDOW_SECONDS)
-    return case
+    except Exception:
+        logger.exception("progress lookup: the cache is unreachable; a miss was not counted")
