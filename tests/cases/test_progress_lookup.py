@@ -37,6 +37,7 @@ def test_misses_are_counted_per_address_and_hits_are_free(api, submitted, walk_i
     assert refused.status_code == 429
     body = refused.json()
     assert body["code"] == "progress.too_many_misses" and "一小时后再试" in body["message"]
+    assert 0 < int(refused["Retry-After"]) <= 3600
     assert "applicant_name" not in body
     # Another address is not affected.
     assert _api(api, no, phone, ip="10.0.0.2").status_code == 200
@@ -50,7 +51,7 @@ def test_the_page_refuses_the_same_way(api, client, submitted, walk_in, world):
         page = client.get(PAGE, {"no": no, "phone": f"1390000999{n}"}, REMOTE_ADDR="10.0.0.7")
         assert page.status_code == 200 and "未找到该办件" in page.content.decode()
     page = client.get(PAGE, {"no": no, "phone": phone}, REMOTE_ADDR="10.0.0.7")
-    assert page.status_code == 429
+    assert page.status_code == 429 and 0 < int(page["Retry-After"]) <= 3600
     text = page.content.decode()
     assert "查询失败次数过多" in text and world.item.name not in text
     # The page's misses and the API's are one count.
@@ -63,7 +64,8 @@ def test_the_count_ends_with_its_hour(api, submitted, walk_in, monkeypatch):
     monkeypatch.setattr(progress_lookup.time, "time", lambda: hour + 10)
     for n in range(3):
         assert _api(api, no, f"1390000999{n}").status_code == 404
-    assert _api(api, no, phone).status_code == 429
+    refused = _api(api, no, phone)
+    assert refused.status_code == 429 and refused["Retry-After"] == "3590"
     monkeypatch.setattr(progress_lookup.time, "time", lambda: hour + 3600 + 1)
     assert _api(api, no, phone).status_code == 200
 

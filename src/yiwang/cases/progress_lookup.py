@@ -40,6 +40,7 @@ def lookup(case_no: str, phone: str) -> Case | None:
         raise TooManyAttempts(
             _("查询失败次数过多，请一小时后再试，或携带身份证件到窗口查询"),
             code="progress.too_many_misses",
+            retry_after=WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS,
         )
     case = selectors.find_by_number_and_phone(case_no, phone)
     if case is None:

@@ -20,18 +20,18 @@ def progress(request):
     """公开进度查询: the case number and the applicant's phone, both required."""
     case_no = request.GET.get("no", "").strip()
     phone = request.GET.get("phone", "").strip()
-    case, error, status = None, "", 200
+    case, error, refused = None, "", None
     if case_no and phone:
         try:
             case = progress_lookup.lookup(case_no, phone)
         except TooManyAttempts as exc:
-            error, status = exc.message, exc.status
+            error, refused = exc.message, exc
         else:
             if case is None:
                 error = _("未找到该办件，请核对办件编号和手机号")
     elif request.GET.get("phone") is not None:
         error = _("请填写办件编号和申请人手机号")
-    return render(
+    response = render(
         request,
         "cases/progress.html",
         {
@@ -41,8 +41,11 @@ def progress(request):
             "steps": case.steps.all() if case else [],
             "events": case.events.all() if case else [],
         },
-        status=status,
+        status=refused.status if refused else 200,
     )
+    if refused:
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def _case(request, case_id) -> Case:

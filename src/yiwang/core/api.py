@@ -99,7 +99,9 @@ def validation_failed(detail) -> ValidationFailed:
 
 def error_response(exc: ServiceError) -> Response:
     """A service error as an API response (for views that catch it themselves)."""
-    return Response(exc.as_dict(), status=exc.status)
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return Response(exc.as_dict(), status=exc.status, headers=headers)
 
 
 def exception_handler(exc, context):

@@ -57,7 +57,12 @@ class Conflict(ServiceError):
 
 
 class TooManyAttempts(ServiceError):
-    """Too many failed attempts from one source: refused for a while."""
+    """Too many failed attempts from one source: refused for ``retry_after``
+    seconds (the API sends it as ``Retry-After``)."""
 
     status = 429
     code = "throttled"
+
+    def __init__(self, message, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
