@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from yiwang.cases import services
+from yiwang.cases import selectors, services
 from yiwang.cases.models import CaseEvent, Status, StepKind, StepState
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -337,3 +337,14 @@ def test_submit_new_writes_both_moves_at_once(world, walk_in, clock):
     # Only the front desk applies for someone else.
     with pytest.raises(Forbidden):
         services.submit_new(w.item, by=w.other_approver, applicant=walk_in)
+
+
+def test_a_walk_in_with_an_account_finds_the_case_in_their_portal(world, walk_in, clock):
+    w = world
+    mine = {**walk_in, "id_number": w.citizen.clear_id_number, "name": w.citizen.real_name}
+    case = services.submit_new(w.item, by=w.town_clerk, applicant=mine)
+    assert case.applicant_id == w.citizen.pk and case.channel == "window"
+    assert case in selectors.visible_cases(w.citizen)
+    assert case not in selectors.visible_cases(w.other_citizen)
+    stranger = services.submit_new(w.item, by=w.town_clerk, applicant=walk_in)
+    assert stranger.applicant_id is None

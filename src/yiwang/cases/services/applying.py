@@ -92,11 +92,13 @@ def _identify(applicant: dict, errors: dict) -> tuple[str, str, str, str, User |
     account = None
     if number and "applicant.id_number" not in errors:
         if kind == AccountKind.ENTERPRISE:
-            account = User.objects.filter(credit_code=number, status="active").first()
+            accounts = User.objects.filter(credit_code=number, status="active")
         else:
-            account = User.objects.filter(
+            accounts = User.objects.filter(
                 id_number_hash=pii.search_hash("id_number", number), status="active"
-            ).first()
+            )
+        # The case points at the account: its key is all that is needed.
+        account = accounts.only("pk").first()
     return kind, name, number, phone, account
 
 
