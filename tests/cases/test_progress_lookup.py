@@ -107,3 +107,12 @@ def test_an_unreachable_cache_does_not_take_the_lookup_down(
     assert _api(api, no, "13900009999").status_code == 404
     assert _api(api, no, phone).status_code == 200
     assert "cache is unreachable" in caplog.text
+
+
+def test_zero_switches_the_guard_off(api, submitted, walk_in, settings, monkeypatch):
+    settings.YIWANG_PROGRESS_MAX_MISSES = 0
+    monkeypatch.setattr(progress_lookup, "cache", None)  # not even asked
+    no, phone = submitted["case_no"], walk_in["phone"]
+    for n in range(5):
+        assert _api(api, no, f"1390000999{n}").status_code == 404
+    assert _api(api, no, phone).status_code == 200
