@@ -116,3 +116,16 @@ def test_zero_switches_the_guard_off(api, submitted, walk_in, settings, monkeypa
     for n in range(5):
         assert _api(api, no, f"1390000999{n}").status_code == 404
     assert _api(api, no, phone).status_code == 200
+
+
+def test_the_refusal_speaks_english_to_english_readers(api, submitted):
+    for n in range(3):
+        _api(api, submitted["case_no"], f"1390000999{n}")
+    refused = api.get(
+        API,
+        {"case_no": submitted["case_no"], "phone": "13900009990"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 429
+    assert refused.json()["message"].startswith("Too many failed lookups")

@@ -4,9 +4,8 @@ Anyone may ask with a case number and the applicant's phone, so guessing is
 bounded: an address that has missed ``YIWANG_PROGRESS_MAX_MISSES`` times
 within the hour is refused every lookup, right or wrong, until that hour is
 over (as failed logins lock an account). Found lookups cost nothing; 0
-switches the guard off. The
-count lives in Django's cache: per process in the embedded default, shared
-through Redis when ``REDIS_URL`` is set."""
+switches the guard off. The count lives in Django's cache: per process in
+the embedded default, shared through Redis when ``REDIS_URL`` is set."""
 
 from __future__ import annotations
 
