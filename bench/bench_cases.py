@@ -381,6 +381,17 @@ class Applicants:
             return self.rows[self.i % len(self.rows)]
 
 
+def run_threads(run, n: int) -> float:
+    """``run(0)`` … ``run(n - 1)``, each in its own thread, all joined: seconds taken."""
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
 def submission_load(port, world, applicants, clients: int, seconds: float):
     """``clients`` threads submitting for ``seconds``: latencies (ms) and failures."""
     items = world["items"]
@@ -415,13 +426,8 @@ def submission_load(port, world, applicants, clients: int, seconds: float):
             latencies.extend(mine)
             failures.extend(bad)
 
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, failures, time.perf_counter() - t0
+    took = run_threads(run, clients)
+    return latencies, failures, took
 
 
 def floor_load(port, clients: int, seconds: float) -> tuple[int, float]:
@@ -441,13 +447,8 @@ def floor_load(port, clients: int, seconds: float) -> tuple[int, float]:
         client.close()
         counts.append(n)
 
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(counts), time.perf_counter() - t0
+    took = run_threads(run, clients)
+    return sum(counts), took
 
 
 def run_pgbench(base: str, clients: int, seconds: int, scale: int) -> dict:
@@ -510,11 +511,7 @@ def race_submissions(port, world, applicants, n: int = 200):
             results[i] = (0, {"error": str(exc)})
         clients[i].close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(run, n)
     return results
 
 
@@ -539,11 +536,7 @@ def race_accepts(port, world, cases: list[dict]):
         client.close()
         results[i] = (case_id, status, out.get("code"))
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(run, len(jobs))
     return results
 
 

@@ -26,8 +26,8 @@ WINDOW_SECONDS = 3600
 logger = logging.getLogger(__name__)
 
 
-def _key(ip: str) -> str:
-    return f"cases.progress.misses:{ip}:{int(time.time() // WINDOW_SECONDS)}"
+def _key(ip: str, now: float) -> str:
+    return f"cases.progress.misses:{ip}:{int(now // WINDOW_SECONDS)}"
 
 
 def lookup(case_no: str, phone: str) -> Case | None:
@@ -38,12 +38,13 @@ def lookup(case_no: str, phone: str) -> Case | None:
     limit = settings.YIWANG_PROGRESS_MAX_MISSES
     if limit <= 0:  # the guard is switched off
         return selectors.find_by_number_and_phone(case_no, phone)
-    key = _key(current_context().ip)
+    now = time.time()
+    key = _key(current_context().ip, now)
     if _misses(key) >= limit:
         raise TooManyAttempts(
             _("查询失败次数过多，请一小时后再试，或携带身份证件到窗口查询"),
             code="progress.too_many_misses",
-            retry_after=WINDOW_SECONDS - int(time.time()) % WINDOW_SECONDS,
+            retry_after=WINDOW_SECONDS - int(now) % WINDOW_SECONDS,
         )
     case = selectors.find_by_number_and_phone(case_no, phone)
     if case is None:

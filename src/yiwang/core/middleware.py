@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextvars
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -38,8 +40,6 @@ def client_ip(meta) -> str:
     ``YIWANG_TRUSTED_PROXIES``, the proxies' own addresses are stepped over
     in ``X-Forwarded-For`` from the right (the part a client cannot forge);
     otherwise ``REMOTE_ADDR``, whatever the headers say."""
-    from django.conf import settings
-
     ip = meta.get("REMOTE_ADDR", "")
     trusted = settings.YIWANG_TRUSTED_PROXIES
     if ip in trusted:
