@@ -9,10 +9,12 @@ from tests.accounts.conftest import token_for
 from yiwang.cases.models import Case, Status
 
 
-def _apply(api, w, walk_in, **extra):
+def _apply(api, w, walk_in, HTTP_ACCEPT_LANGUAGE="zh-hans", **extra):
     token_for(api, w.town_clerk)
     body = {"item": str(w.item.pk), "applicant": walk_in, "submit": True, **extra}
-    return api.post("/api/v1/cases/", body, format="json")
+    return api.post(
+        "/api/v1/cases/", body, format="json", HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE
+    )
 
 
 def test_clerk_applies_and_accepts(api, world, walk_in):
@@ -51,6 +53,30 @@ def test_bad_input_changes_nothing(api, world, walk_in):
     assert Case.objects.count() == 0
     r = api.post("/api/v1/cases/", {"item": "not-a-uuid"}, format="json")
     assert r.status_code == 400 and "item" in r.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    "field, value, says",
+    [
+        ("item", "not-a-uuid", "Incorrect type"),
+        ("item", 12, "Incorrect type"),
+        ("item", True, "Incorrect type"),
+        ("item", "00000000-0000-7000-8000-000000000000", "does not exist"),
+        ("item", "inactive", "does not exist"),
+        ("hall", "00000000-0000-7000-8000-000000000000", "does not exist"),
+        ("issue_hall", [], "Incorrect type"),
+    ],
+)
+def test_an_unknown_or_malformed_item_or_hall_is_named(api, world, walk_in, field, value, says):
+    w = world
+    if value == "inactive":
+        w.item.is_active = False
+        w.item.save(update_fields=["is_active"])
+        value = str(w.item.pk)
+    r = _apply(api, w, walk_in, **{field: value}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400, r.json()
+    assert says in r.json()["fields"][field][0]
+    assert Case.objects.count() == 0
 
 
 def test_scope_is_404(api, world, walk_in):

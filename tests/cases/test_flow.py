@@ -313,10 +313,17 @@ def test_hall_must_offer_item_and_scope(world, walk_in, clock):
 
 def test_submit_new_writes_both_moves_at_once(world, walk_in, clock):
     from yiwang.cases.models import Case
+    from yiwang.core import pii
     from yiwang.core.audit import AuditEntry
 
     w = world
     case = services.submit_new(w.item, by=w.town_clerk, applicant=walk_in)
+    # What the service answers with is what was stored, sealed fields included.
+    stored = Case.objects.get(pk=case.pk)
+    columns = [f.attname for f in Case._meta.concrete_fields]
+    assert [getattr(stored, c) for c in columns] == [getattr(case, c) for c in columns]
+    assert pii.reveal_value(stored.id_number_enc) == walk_in["id_number"]
+    assert pii.reveal_value(stored.phone_enc) == walk_in["phone"]
     case.refresh_from_db()
     assert case.status == Status.RECEIVED and case.case_no.endswith("-00001")
     assert list(case.events.values_list("seq", "action", "to_status", "national_code")) == [

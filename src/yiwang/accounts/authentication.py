@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from rest_framework import authentication
 
+from yiwang.core.prepared import prepared
+
 from .models import StaffRole
 from .scopes import ROLE_RELATIONS, remember_roles
+
+
+@prepared(str)
+def token_roles(key: str):
+    """The active roles of the staff member holding token ``key``, with the
+    token, the user and what ``scopes.active_roles`` reads. Every staff API
+    call runs it: compiled once (``core.prepared``)."""
+    return StaffRole.objects.filter(user__auth_token__key=key, is_active=True).select_related(
+        "user__auth_token", *ROLE_RELATIONS
+    )
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -16,11 +28,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
     enterprises) and every refusal take DRF's own path, with its messages."""
 
     def authenticate_credentials(self, key):
-        roles = list(
-            StaffRole.objects.filter(user__auth_token__key=key, is_active=True).select_related(
-                "user__auth_token", *ROLE_RELATIONS
-            )
-        )
+        roles = token_roles(key)
         user = roles[0].user if roles else None
         if user is None or not user.is_active:
             return super().authenticate_credentials(key)

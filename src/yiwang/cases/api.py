@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.catalog.models import ServiceItem
-from yiwang.core.api import ModelSerializer, Serializer
+from yiwang.core.api import ModelSerializer, PreparedRelatedField, Serializer
 from yiwang.core.errors import NotFound
+from yiwang.core.prepared import by_pk
 from yiwang.regions.models import Hall
 
 from . import lifecycle, moves, parties, progress_lookup, selectors, services
@@ -212,14 +213,15 @@ class ApplicantSerializer(Serializer):
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
 
+# Every application names its item (and often a hall): looked up prepared.
+_ACTIVE_ITEM = by_pk(ServiceItem.objects.filter(is_active=True))
+_ACTIVE_HALL = by_pk(Hall.objects.filter(is_active=True))
+
+
 class CaseCreateSerializer(Serializer):
-    item = serializers.PrimaryKeyRelatedField(queryset=ServiceItem.objects.filter(is_active=True))
-    hall = serializers.PrimaryKeyRelatedField(
-        queryset=Hall.objects.filter(is_active=True), required=False, allow_null=True
-    )
-    issue_hall = serializers.PrimaryKeyRelatedField(
-        queryset=Hall.objects.filter(is_active=True), required=False, allow_null=True
-    )
+    item = PreparedRelatedField(_ACTIVE_ITEM)
+    hall = PreparedRelatedField(_ACTIVE_HALL, required=False, allow_null=True)
+    issue_hall = PreparedRelatedField(_ACTIVE_HALL, required=False, allow_null=True)
     applicant = ApplicantSerializer(required=False)
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     form_data = serializers.DictField(required=False)

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from .crypto import get_signer, sm2_verify, sm3, sm3_hex
 from .ids import uuid7
 from .middleware import current_context
+from .prepared import insert, insert_compatible
 
 GENESIS = "0" * 64
 
@@ -67,6 +68,7 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
+    @insert_compatible  # insert() only ever adds rows
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError(f"{self._meta.label} is append-only")
@@ -306,9 +308,9 @@ def record(
         entry.before = json.loads(canonical_json(before)) if before is not None else None
         entry.after = json.loads(canonical_json(after)) if after is not None else None
         entry.hash = entry.compute_hash()
-        entry.save(force_insert=True)
+        insert(entry)
         if new_stream:
-            AuditStream.objects.create(key=stream, last_seq=entry.seq, last_hash=entry.hash)
+            insert(AuditStream(key=stream, last_seq=entry.seq, last_hash=entry.hash))
         else:
             AuditStream.objects.filter(key=stream).update(last_seq=entry.seq, last_hash=entry.hash)
     return entry

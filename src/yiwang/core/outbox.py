@@ -48,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .ids import uuid7
+from .prepared import insert
 
 logger = logging.getLogger(__name__)
 
@@ -207,10 +208,13 @@ def emit(topic: str, payload: dict, *, key: str = "") -> OutboxEvent:
     stored = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     handlers = handlers_for(topic)
     with transaction.atomic(savepoint=False):  # part of the caller's change
-        event = OutboxEvent.objects.create(topic=topic, key=key, payload=stored, created_at=now())
-        OutboxDelivery.objects.bulk_create(
-            OutboxDelivery(event=event, handler=h.name, next_attempt_at=event.created_at)
-            for h in handlers
+        event = OutboxEvent(topic=topic, key=key, payload=stored, created_at=now())
+        insert(event)
+        insert(
+            *(
+                OutboxDelivery(event=event, handler=h.name, next_attempt_at=event.created_at)
+                for h in handlers
+            )
         )
     if handlers:
         transaction.on_commit(kick)

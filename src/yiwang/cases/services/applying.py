@@ -16,6 +16,7 @@ from yiwang.core import pii
 from yiwang.core.audit import record
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed
 from yiwang.core.identifiers import parse_credit_code, parse_phone, parse_resident_id
+from yiwang.core.prepared import insert, prepared
 from yiwang.regions.models import Hall
 
 from .. import lifecycle, parties
@@ -67,6 +68,18 @@ def _clean_issue_hall(hall: Hall, issue_hall) -> Hall | None:
     return issue_hall
 
 
+# A walk-in's account, if their number has one: every window application
+# asks, and the case needs only the account's key.
+@prepared(str)
+def _citizen_account(id_number_hash: str):
+    return User.objects.filter(id_number_hash=id_number_hash, status="active").only("pk")[:1]
+
+
+@prepared(str)
+def _enterprise_account(credit_code: str):
+    return User.objects.filter(credit_code=credit_code, status="active").only("pk")[:1]
+
+
 def _identify(applicant: dict, errors: dict) -> tuple[str, str, str, str, User | None]:
     """(kind, name, id number, phone, account) of a walk-in applicant."""
     kind = applicant.get("kind") or AccountKind.CITIZEN
@@ -89,17 +102,13 @@ def _identify(applicant: dict, errors: dict) -> tuple[str, str, str, str, User |
         phone = parse_phone(applicant.get("phone"), field="applicant.phone")
     except ValidationFailed as exc:
         errors["applicant.phone"] = [exc.message]
-    account = None
+    accounts = []
     if number and "applicant.id_number" not in errors:
         if kind == AccountKind.ENTERPRISE:
-            accounts = User.objects.filter(credit_code=number, status="active")
+            accounts = _enterprise_account(number)
         else:
-            accounts = User.objects.filter(
-                id_number_hash=pii.search_hash("id_number", number), status="active"
-            )
-        # The case points at the account: its key is all that is needed.
-        account = accounts.only("pk").first()
-    return kind, name, number, phone, account
+            accounts = _citizen_account(pii.search_hash("id_number", number))
+    return kind, name, number, phone, (accounts[0] if accounts else None)
 
 
 def _new_case(
@@ -264,7 +273,7 @@ def submit_new(item, *, by, **fields) -> Case:
     _check_materials(case)
     _number(case)
     case.revision = 1
-    case.save()
+    insert(case)
     created = _created_event(case, by)
     submitted = CaseEvent(
         case=case,
@@ -277,7 +286,7 @@ def submit_new(item, *, by, **fields) -> Case:
         actor_name=created.actor_name,
         at=created.at,
     )
-    CaseEvent.objects.bulk_create([created, submitted])
+    insert(created, submitted)
     record(
         actor=by,
         action="cases.submit",

@@ -1,0 +1,328 @@
+"""ORM queries of a fixed shape, compiled once and run many times; inserts
+whose statement is written once per model.
+
+Turning a queryset into SQL is most of what a simple query costs in Python:
+for the token check (a token, its user and the user's roles with their
+regions, halls and departments: seven tables) Django spends about ten times
+longer writing the statement than the database spends running it. A query
+that runs on every request and whose SQL never changes, only its values, can
+be written once with the ORM as usual and compiled once::
+
+    @prepared(str)
+    def token_roles(key):
+        return StaffRole.objects.filter(user__auth_token__key=key).select_related("user")
+
+    roles = token_roles(key)   # a list of StaffRole, as list(queryset) gives
+
+The first call in each thread builds the queryset twice per argument with
+sample values, finds which of the statement's parameters each argument
+fills (and that nothing else changes), and keeps the statement, how rows
+become model instances (``select_related`` included) and the database
+converters, as Django's own iterator would use them. Later calls only run
+the statement with the new values and build the instances.
+
+What can be prepared: a queryset of model instances (no ``values()``,
+``prefetch_related`` or ``extra``) whose arguments each stand for one plain
+value compared as it is (``=``, ``<``, ``>``, ``__in`` with a list of fixed
+length; not ``__contains`` or ``__startswith``, whose values are rewritten,
+nor a slice bound, which is written into the statement). A
+queryset that does not qualify is refused on its first call with
+``ImproperlyConfigured``, so a test that calls it once proves it. An argument
+is turned into its declared type (``str``, ``int``, ``uuid.UUID``) and may not
+be None (``= NULL`` is not ``IS NULL``).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import NOT_PROVIDED, BinaryField, Model
+from django.db.models.query import ModelIterable, QuerySet, get_related_populators
+
+_TYPES = (str, int, uuid.UUID)
+
+
+def _sample(kind: type, n: int):
+    """Two different sample values of ``kind`` (``n`` 0 or 1), unlikely to
+    equal any constant of a query."""
+    if kind is str:
+        return f"prepared-sample-{n}-{uuid.uuid4().hex}"
+    if kind is int:
+        return 7_000_000_000_001 + n * 1_000_003
+    return uuid.uuid4()
+
+
+# How an argument may reach the statement's parameters: as it is, or as a
+# backend stores it (a UUID is 32 hex digits on SQLite).
+_TRANSFORMS: tuple[Callable[[Any], Any], ...] = (lambda v: v, lambda v: v.hex, str)
+
+
+class _Plan:
+    """One compiled query on one connection (one thread's)."""
+
+    __slots__ = (
+        "alias",
+        "annotations",
+        "compiler",
+        "converters",
+        "end",
+        "init_list",
+        "model",
+        "params",
+        "populators",
+        "slots",
+        "sql",
+        "start",
+    )
+
+
+class PreparedQuery:
+    """See the module's docstring; made by ``prepared``."""
+
+    def __init__(self, build: Callable[..., QuerySet], types: tuple[type, ...]):
+        for kind in types:
+            if kind not in _TYPES:
+                raise ImproperlyConfigured(
+                    f"prepared query {build.__qualname__}: argument type {kind!r} "
+                    f"is not one of {', '.join(t.__name__ for t in _TYPES)}"
+                )
+        self._build, self._types = build, types
+        self._local = threading.local()
+        functools.update_wrapper(self, build)
+
+    def __call__(self, *args) -> list:
+        if len(args) != len(self._types):
+            raise TypeError(
+                f"{self._build.__qualname__} takes {len(self._types)} arguments, got {len(args)}"
+            )
+        values = []
+        for arg, kind in zip(args, self._types, strict=True):
+            if type(arg) is not kind:
+                arg = _as(kind, arg, self._build.__qualname__)
+            values.append(arg)
+        plan = getattr(self._local, "plan", None)
+        if plan is None:
+            plan = self._local.plan = self._compile()
+        params = list(plan.params)
+        for i, j, transform in plan.slots:
+            params[i] = transform(values[j])
+        with connections[plan.alias].cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+        if plan.converters:
+            rows = plan.compiler.apply_converters(rows, plan.converters)
+        out = []
+        for row in rows:
+            obj = plan.model.from_db(plan.alias, plan.init_list, row[plan.start : plan.end])
+            for populator in plan.populators:
+                populator.populate(row, obj)
+            for name, pos in plan.annotations:
+                setattr(obj, name, row[pos])
+            out.append(obj)
+        return out
+
+    def __copy__(self):
+        return self  # one per query, shared (serializer fields are copied)
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def _compiled(self, values: list):
+        qs = self._build(*values)
+        name = self._build.__qualname__
+        if not isinstance(qs, QuerySet):
+            raise ImproperlyConfigured(f"prepared query {name} must return a QuerySet")
+        if qs._iterable_class is not ModelIterable or qs._prefetch_related_lookups:
+            raise ImproperlyConfigured(
+                f"prepared query {name}: only model instances, without prefetch_related"
+            )
+        if qs.query.extra or qs._known_related_objects:
+            raise ImproperlyConfigured(f"prepared query {name}: extra() is not supported")
+        compiler = qs.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()
+        return qs.db, compiler, sql, list(params)
+
+    def _compile(self) -> _Plan:
+        name = self._build.__qualname__
+        samples = [_sample(kind, 0) for kind in self._types]
+        alias, compiler, sql, params = self._compiled(samples)
+        slots: dict[int, tuple[int, Callable]] = {}
+        for j, kind in enumerate(self._types):
+            other = list(samples)
+            other[j] = _sample(kind, 1)
+            _alias, _c, sql_j, params_j = self._compiled(other)
+            if sql_j != sql or len(params_j) != len(params):
+                raise ImproperlyConfigured(
+                    f"prepared query {name}: argument {j + 1} changes the statement, "
+                    "not only a value"
+                )
+            moved = [i for i, (a, b) in enumerate(zip(params, params_j, strict=True)) if a != b]
+            if not moved:
+                raise ImproperlyConfigured(
+                    f"prepared query {name}: argument {j + 1} is not a value of the statement"
+                )
+            for i in moved:
+                transform = next((t for t in _TRANSFORMS if _same(t, samples[j], params[i])), None)
+                if i in slots or transform is None or not _same(transform, other[j], params_j[i]):
+                    raise ImproperlyConfigured(
+                        f"prepared query {name}: argument {j + 1} is not compared as it is "
+                        "(use a plain lookup: =, <, >)"
+                    )
+                slots[i] = (j, transform)
+
+        plan = _Plan()
+        plan.alias, plan.compiler, plan.sql = alias, compiler, sql
+        plan.params = [None if i in slots else p for i, p in enumerate(params)]
+        plan.slots = [(i, j, t) for i, (j, t) in sorted(slots.items())]
+        select, klass_info = compiler.select, compiler.klass_info
+        plan.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        plan.start, plan.end = fields[0], fields[-1] + 1
+        plan.init_list = [f[0].target.attname for f in select[plan.start : plan.end]]
+        plan.populators = get_related_populators(klass_info, select, alias)
+        plan.annotations = list(compiler.annotation_col_map.items())
+        plan.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        return plan
+
+
+def _as(kind: type, value, name: str):
+    if value is None:
+        raise TypeError(f"{name}: None cannot be a prepared value")
+    try:
+        return kind(value)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{name}: {value!r} is not a {kind.__name__}") from exc
+
+
+def _same(transform, value, param) -> bool:
+    try:
+        return transform(value) == param
+    except AttributeError:
+        return False
+
+
+_PK_TYPES = {
+    "UUIDField": uuid.UUID,
+    "CharField": str,
+    "AutoField": int,
+    "BigAutoField": int,
+    "SmallAutoField": int,
+}
+
+
+def by_pk(queryset: QuerySet) -> PreparedQuery:
+    """``queryset.filter(pk=…)`` prepared: a list of zero or one instance.
+    ``.queryset`` is the queryset it was made from."""
+    model = queryset.model
+    kind = _PK_TYPES.get(model._meta.pk.get_internal_type())
+    if kind is None:
+        raise ImproperlyConfigured(f"by_pk: {model.__name__}'s key type is not supported")
+
+    def by_key(pk):
+        return queryset.filter(pk=pk)
+
+    by_key.__qualname__ = f"by_pk({model.__name__})"
+    lookup = PreparedQuery(by_key, (kind,))
+    lookup.queryset = queryset
+    return lookup
+
+
+def prepared(*types: type) -> Callable[[Callable[..., QuerySet]], PreparedQuery]:
+    """Decorate a function building a queryset from ``types`` arguments: see
+    the module's docstring."""
+    return lambda build: PreparedQuery(build, types)
+
+
+# --- Inserts ---------------------------------------------------------------
+
+_INSERTS: dict[tuple, tuple[str, list]] = {}
+
+
+def insert(*objs) -> None:
+    """Insert new instances of one model, as ``bulk_create`` does (no
+    signals, no ``save()``: a model with its own is refused unless that is
+    marked ``insert_compatible``; each field's ``pre_save``, so ``auto_now`` and defaults apply;
+    the instances are saved afterwards, ``_state.adding`` False), with the
+    statement written once per model, database and number of rows instead of
+    compiled on every call: for the rows every case move writes (the case,
+    its timeline events, the audit entry, the outbox event and its
+    deliveries), compiling was most of the cost of writing them.
+
+    For models whose key is set before saving (the project's UUIDs) and
+    whose fields take plain values: a key left for the database to assign, a
+    field with a database default or its own placeholder (a binary field's is
+    plain on PostgreSQL and SQLite), or a value that is
+    an expression (``F("n") + 1``) is refused with ``ImproperlyConfigured``
+    or ``TypeError``; use the ORM for those."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if any(type(obj) is not model for obj in objs):
+        raise TypeError("insert: all rows must be of one model")
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    key = (model, alias, connection.vendor, len(objs))
+    plan = _INSERTS.get(key)
+    if plan is None:
+        plan = _INSERTS[key] = _insert_plan(model, connection, len(objs))
+    sql, fields = plan
+    params = []
+    for obj in objs:
+        if obj.pk is None:
+            raise ImproperlyConfigured(f"insert: {model.__name__} rows need their key set")
+        if not obj._state.adding:
+            raise TypeError(f"insert: this {model.__name__} is already saved")
+        obj._prepare_related_fields_for_save(operation_name="insert")
+        for field in fields:
+            value = field.pre_save(obj, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"insert: {model.__name__}.{field.name} is an expression")
+            params.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias
+
+
+def insert_compatible(save):
+    """Mark a model's ``save`` override as one ``insert`` may skip (it adds
+    nothing to a first save that ``insert`` does not do)."""
+    save.insert_compatible = True
+    return save
+
+
+def _insert_plan(model, connection, rows: int) -> tuple[str, list]:
+    meta = model._meta
+    if model.save is not Model.save and not getattr(model.save, "insert_compatible", False):
+        raise ImproperlyConfigured(
+            f"insert: {model.__name__} has its own save(), which insert would skip"
+        )
+    fields = [f for f in meta.local_concrete_fields if not f.generated]
+    for field in fields:
+        if field is meta.auto_field or field.db_default is not NOT_PROVIDED:
+            raise ImproperlyConfigured(
+                f"insert: {model.__name__}.{field.name} is given its value by the database"
+            )
+        # A binary field asks the backend for its placeholder: a plain one
+        # on PostgreSQL and SQLite.
+        plain = (
+            isinstance(field, BinaryField) and connection.ops.binary_placeholder_sql(b"") == "%s"
+        )
+        if hasattr(field, "get_placeholder") and not plain:
+            raise ImproperlyConfigured(
+                f"insert: {model.__name__}.{field.name} needs its own placeholder"
+            )
+    qn = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * rows)}"
+    )
+    return sql, fields

@@ -1,0 +1,206 @@
+"""Prepared queries (``core.prepared``): the ORM query's own answers, one
+statement per call, compiled once per thread, and shapes that cannot be
+prepared refused on their first call."""
+
+import threading
+import uuid
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.accounts.factories import region_tree, staff_with_role
+from yiwang.accounts.models import Role, StaffRole
+from yiwang.core.prepared import insert, prepared
+from yiwang.regions.models import Hall, Region
+
+pytestmark = pytest.mark.django_db
+
+
+def _roles_of(user_id):
+    return StaffRole.objects.filter(user_id=user_id, is_active=True).select_related(
+        "user", "region", "hall__region"
+    )
+
+
+def test_answers_as_the_queryset_does_with_its_related_objects_in_one_statement():
+    tree = region_tree()
+    clerk = staff_with_role(Role.CLERK, region=tree.town, hall=tree.town_hall, totp=False)
+    StaffRole.objects.create(user=clerk, role=Role.AGENT, region=tree.village)
+    StaffRole.objects.create(user=clerk, role=Role.CLERK, region=tree.other_town, is_active=False)
+    roles_of = prepared(uuid.UUID)(_roles_of)
+
+    expected = sorted(_roles_of(clerk.pk), key=lambda r: r.pk)
+    with CaptureQueriesContext(connection) as queries:
+        got = sorted(roles_of(clerk.pk), key=lambda r: r.pk)
+        # What select_related loaded is there: reading it asks nothing more.
+        seen = {(r.user.pk, r.role, r.region.code, r.hall and r.hall.region.name) for r in got}
+    assert len(queries) == 1
+    assert [r.pk for r in got] == [r.pk for r in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        assert [getattr(mine, f.attname) for f in StaffRole._meta.concrete_fields] == [
+            getattr(theirs, f.attname) for f in StaffRole._meta.concrete_fields
+        ]
+        assert mine._state.db == "default" and not mine._state.adding
+    assert seen == {
+        (clerk.pk, Role.CLERK, tree.town.code, tree.town.name),
+        (clerk.pk, Role.AGENT, tree.village.code, None),
+    }
+    # Database converters ran: a datetime comes back as Django gives it.
+    assert got[0].created_at == expected[0].created_at
+    assert got[0].user.date_joined == clerk.date_joined
+
+
+def test_each_call_runs_with_its_own_values_and_the_query_is_built_only_to_compile():
+    tree = region_tree()
+    built = []
+
+    def by_code(code):
+        built.append(code)
+        return Region.objects.filter(code=code, is_active=True)
+
+    find = prepared(str)(by_code)
+    assert [r.pk for r in find(tree.town.code)] == [tree.town.pk]
+    compiled = len(built)
+    assert compiled == 2  # two samples, to see which parameter the argument fills
+    assert [r.pk for r in find(tree.village.code)] == [tree.village.pk]
+    assert find("000000000000") == []
+    assert len(built) == compiled
+    assert tree.town.code not in built
+
+
+def test_an_argument_is_turned_into_its_declared_type_and_may_not_be_none():
+    tree = region_tree()
+    hall = prepared(uuid.UUID)(lambda pk: Hall.objects.filter(pk=pk).select_related("region"))
+    assert [h.pk for h in hall(str(tree.town_hall.pk))] == [tree.town_hall.pk]
+    with pytest.raises(ValueError):
+        hall("not-a-uuid")
+    with pytest.raises(TypeError, match="None"):
+        hall(None)
+    with pytest.raises(TypeError, match="takes 1 arguments"):
+        hall(tree.town_hall.pk, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_compiles_its_own_plan_on_its_own_connection():
+    tree = region_tree()
+    find = prepared(str)(lambda code: Region.objects.filter(code=code))
+    assert [r.pk for r in find(tree.town.code)] == [tree.town.pk]
+    mine = find._local.plan
+    seen, errors = [], []
+
+    def other_thread():
+        try:
+            seen.append(getattr(find._local, "plan", None))
+            seen.append([r.pk for r in find(tree.village.code)])
+            seen.append(find._local.plan)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    t = threading.Thread(target=other_thread)
+    t.start()
+    t.join()
+    assert not errors, errors
+    assert seen[0] is None  # nothing compiled there before its first call
+    assert seen[1] == [tree.village.pk]
+    assert seen[2] is not mine and find._local.plan is mine
+
+
+@pytest.mark.parametrize(
+    "build, kind, why",
+    [
+        (lambda code: Region.objects.filter(name__contains=code), str, "not compared as it is"),
+        (lambda code: Region.objects.filter(code__startswith=code), str, "not compared as it is"),
+        (lambda code: Region.objects.filter(code="511602000000"), str, "not a value"),
+        (lambda code: Region.objects.filter(code=code).values("name"), str, "model instances"),
+        (
+            lambda code: Region.objects.filter(code=code).prefetch_related("children"),
+            str,
+            "without prefetch_related",
+        ),
+        (lambda code: [code], str, "must return a QuerySet"),
+        (lambda n: Region.objects.all()[:n], int, "changes the statement"),
+    ],
+)
+def test_queries_that_cannot_be_prepared_are_refused_on_their_first_call(build, kind, why):
+    region_tree()
+    query = prepared(kind)(build)
+    with pytest.raises(ImproperlyConfigured, match=why):
+        query(kind("3") if kind is int else "511602001000")
+
+
+def test_only_plain_value_types_may_be_declared():
+    with pytest.raises(ImproperlyConfigured, match="argument type"):
+        prepared(float)(lambda x: Region.objects.filter(pk=x))
+
+
+# --- insert ------------------------------------------------------------------
+
+
+def _row(obj):
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def test_insert_writes_the_rows_save_would_in_one_statement():
+    from django.utils import timezone
+
+    from yiwang.core.outbox import OutboxDelivery, OutboxEvent
+
+    event = OutboxEvent(
+        topic="t.moved", key="k", payload={"a": [1, "二"]}, created_at=timezone.now()
+    )
+    with CaptureQueriesContext(connection) as queries:
+        insert(event)
+    assert len(queries) == 1
+    assert not event._state.adding and event._state.db == "default"
+    assert _row(OutboxEvent.objects.get(pk=event.pk)) == _row(event)
+
+    rows = [
+        OutboxDelivery(event=event, handler=f"h{i}", next_attempt_at=event.created_at)
+        for i in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert(*rows)
+    assert len(queries) == 1
+    stored = {d.handler: _row(d) for d in OutboxDelivery.objects.filter(event=event)}
+    assert stored == {d.handler: _row(d) for d in rows}
+    assert {d["status"] for d in stored.values()} == {"pending"}  # the field's default
+
+
+def test_insert_fills_auto_now_fields():
+    tree = region_tree()
+    clerk = staff_with_role(Role.CLERK, region=tree.town, hall=tree.town_hall, totp=False)
+    role = StaffRole(user=clerk, role=Role.AGENT, region=tree.village)
+    assert role.created_at is None
+    insert(role)
+    assert role.created_at is not None and role.updated_at is not None
+    assert _row(StaffRole.objects.get(pk=role.pk)) == _row(role)
+
+
+def test_insert_refuses_what_it_cannot_write_and_writes_nothing():
+    from django.contrib.auth.models import Group
+    from django.db import IntegrityError, transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from yiwang.core.outbox import OutboxEvent
+
+    with pytest.raises(ImproperlyConfigured, match="by the database"):
+        insert(Group(name="x"))
+    with pytest.raises(ImproperlyConfigured, match="own save"):
+        insert(Region(code="511602999000", name="x", level="town"))
+    saved = OutboxEvent(topic="t", created_at=timezone.now())
+    insert(saved)
+    with pytest.raises(TypeError, match="already saved"):
+        insert(saved)
+    with pytest.raises(TypeError, match="one model"):
+        insert(OutboxEvent(topic="t", created_at=timezone.now()), Group(name="y"))
+    with pytest.raises(TypeError, match="expression"):
+        insert(OutboxEvent(topic=F("key"), created_at=timezone.now()))
+    twin = OutboxEvent(pk=saved.pk, topic="twin", created_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(twin)
+    assert OutboxEvent.objects.get().topic == "t"
