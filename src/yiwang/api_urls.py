@@ -15,6 +15,10 @@ class PublicAPIRootView(APIRootView):
 
 class Router(DefaultRouter):
     APIRootView = PublicAPIRootView
+    # No ``/cases.json``-style twins of every route: the API speaks JSON
+    # (``Accept`` chooses otherwise), and every request that reaches a route
+    # late in the list was matched against both forms of each route before it.
+    include_format_suffixes = False
 
 
 router = Router(trailing_slash=True)

@@ -9,8 +9,10 @@ from .api_urls import router
 from .cases.api import ProgressView
 
 api_v1 = [
-    path("", include(router.urls)),
+    # The public progress lookup first: anyone may call it, as often as the
+    # guard allows, and it need not be matched against every route before it.
     path("progress/", ProgressView.as_view(), name="case-progress"),
+    path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),
     path(
         "docs/",

@@ -47,6 +47,14 @@ def test_each_instance_binds_its_own_fields_and_sees_its_own_context():
     assert a.fields["tags"].child.parent is a.fields["tags"]
     # The class's prototypes are never bound to anyone.
     assert all(f.parent is None for f in HallOut._field_prototype.values())
+    # Even a prototype nested serializer that was asked for its fields gives
+    # each copy fields of its own.
+    prototype = HallOut._field_prototype["region"]
+    assert prototype.fields["code"].parent is prototype
+    c = HallOut(hall, context={"who": "c"})
+    assert c.fields["region"].fields["code"] is not prototype.fields["code"]
+    assert c.fields["region"].fields["code"].parent is c.fields["region"]
+    assert c.data["region"]["seen_by"] == "c"
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from yiwang.accounts.models import Role
 from yiwang.accounts.scopes import department_ids, scope_queryset
 from yiwang.catalog.models import ServiceItem
 from yiwang.core import pii
+from yiwang.core.prepared import prepared
 
 from .models import Case, CaseStep, StepKind, StepState
 from .rules import CASE_SCOPE
@@ -49,10 +50,15 @@ def find_by_number_and_phone(case_no: str, phone: str) -> Case | None:
     phone = pii.normalise("phone", phone)
     if not case_no or not phone:
         return None
-    return (
-        Case.objects.select_related("item", "hall")
-        .filter(case_no=case_no, phone_hash=pii.search_hash("phone", phone))
-        .first()
+    found = _by_number_and_phone_hash(case_no, pii.search_hash("phone", phone))
+    return found[0] if found else None
+
+
+@prepared(str, str)
+def _by_number_and_phone_hash(case_no: str, phone_hash: str):
+    # Anyone may ask, over and over: compiled once (the number is unique).
+    return Case.objects.select_related("item", "hall").filter(
+        case_no=case_no, phone_hash=phone_hash
     )
 
 
