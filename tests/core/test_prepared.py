@@ -204,3 +204,22 @@ def test_insert_refuses_what_it_cannot_write_and_writes_nothing():
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(twin)
     assert OutboxEvent.objects.get().topic == "t"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_lock_is_refused_outside_a_transaction_as_django_refuses_it():
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("SQLite locks the whole database; there is no FOR UPDATE")
+    tree = region_tree()
+    lock = prepared(str)(lambda code: Region.objects.select_for_update().filter(code=code))
+    with transaction.atomic():
+        assert [r.pk for r in lock(tree.town.code)] == [tree.town.pk]
+    with pytest.raises(TransactionManagementError):
+        lock(tree.town.code)
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            lock(tree.town.code)
+        assert "FOR UPDATE" in queries[0]["sql"]

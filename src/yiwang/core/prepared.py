@@ -44,6 +44,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import NOT_PROVIDED, BinaryField, Model
 from django.db.models.query import ModelIterable, QuerySet, get_related_populators
+from django.db.transaction import TransactionManagementError
 
 _TYPES = (str, int, uuid.UUID)
 
@@ -72,6 +73,7 @@ class _Plan:
         "compiler",
         "converters",
         "end",
+        "for_update",
         "init_list",
         "model",
         "params",
@@ -112,7 +114,13 @@ class PreparedQuery:
         params = list(plan.params)
         for i, j, transform in plan.slots:
             params[i] = transform(values[j])
-        with connections[plan.alias].cursor() as cursor:
+        connection = connections[plan.alias]
+        if plan.for_update and connection.get_autocommit():
+            # As Django says when it compiles such a query.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         if plan.converters:
@@ -178,6 +186,12 @@ class PreparedQuery:
 
         plan = _Plan()
         plan.alias, plan.compiler, plan.sql = alias, compiler, sql
+        features = connections[alias].features
+        plan.for_update = bool(
+            compiler.query.select_for_update
+            and features.has_select_for_update
+            and features.supports_transactions
+        )
         plan.params = [None if i in slots else p for i, p in enumerate(params)]
         plan.slots = [(i, j, t) for i, (j, t) in sorted(slots.items())]
         select, klass_info = compiler.select, compiler.klass_info

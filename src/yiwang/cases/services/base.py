@@ -5,12 +5,15 @@ move makes; the applicant's notifications."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.utils.translation import gettext as _
 
 from yiwang.accounts.scopes import in_scope, is_active_account
 from yiwang.core import outbox
 from yiwang.core.audit import record
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from yiwang.core.prepared import insert, prepared
 
 from .. import lifecycle, parties
 from ..models import Case, CaseDocument, CaseEvent, CaseStep, Notification, Status
@@ -44,13 +47,25 @@ def snapshot(case: Case) -> dict:
     }
 
 
-def _lock(case: Case, expected_revision: int | None = None) -> Case:
-    locked = (
+@prepared(uuid.UUID)
+def _locked(pk):
+    """The case row locked for the move, with what moves read (every move
+    runs it: compiled once)."""
+    return (
         Case.objects.select_for_update(of=("self",))
         .select_related("item", "version", "hall__region", "issue_hall__region", "region")
-        .filter(pk=case.pk)
-        .first()
+        .filter(pk=pk)
     )
+
+
+@prepared(uuid.UUID)
+def _last_event(case_pk):
+    return CaseEvent.objects.filter(case_id=case_pk).only("seq", "to_status").order_by("-seq")[:1]
+
+
+def _lock(case: Case, expected_revision: int | None = None) -> Case:
+    found = _locked(case.pk)
+    locked = found[0] if found else None
     if locked is None:
         raise NotFound(_("办件不存在"), code="not_found")
     if expected_revision is not None and int(expected_revision) != locked.revision:
@@ -96,13 +111,14 @@ def _append_event(
     step: CaseStep | None = None,
     data: dict | None = None,
 ) -> CaseEvent:
-    last = case.events.order_by("-seq").values_list("seq", "to_status").first()
+    found = _last_event(case.pk)
+    last = (found[0].seq, found[0].to_status) if found else None
     if last is not None and last[1] != from_status:
         # The status column and the history disagree: refuse rather than guess.
         raise Conflict(
             _("办件状态与办理轨迹不一致，请联系系统管理员"), code="case.history_mismatch"
         )
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         seq=(last[0] if last else 0) + 1,
         action=action,
@@ -116,6 +132,8 @@ def _append_event(
         opinion=opinion,
         data=data or {},
     )
+    insert(event)
+    return event
 
 
 def _commit_move(
