@@ -880,8 +880,11 @@ def load_cases(world, n: int, seed: int = 11) -> dict:
             t_copy = time.perf_counter()
             with pc.copy("COPY cases_casecounter (key, value) FROM STDIN") as cp:
                 cp.write("".join(f"{k}\t{v}\n" for k, v in counters.items()))
-        # Only the loaded cases (all made before today; the run's own have steps).
-        loaded_before = dt.datetime.combine(today, dt.time(0), tzinfo=dt.UTC)
+        # Only the loaded cases (all stamped before the end of their span; the
+        # run's own, made later, have their steps). Not "before today at UTC
+        # midnight": Django runs the process in Asia/Shanghai, whose today
+        # begins at 16:00 UTC, after some of the run's own cases.
+        loaded_before = dt.datetime.fromtimestamp(epoch0 + span_s, dt.UTC)
         stats["steps"], stats["active_steps"] = insert_steps(
             cursor, approvers, today, loaded_before
         )
