@@ -112,6 +112,55 @@ def test_committed_event_is_delivered_by_the_kick(calls, clock, django_capture_o
     )
 
 
+def test_a_burst_of_kicks_queues_one_delivery_run_until_that_run_starts(monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    from yiwang.core import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks, "deliver_outbox", lambda: queued.append("run"))
+    HUEY.delete(tasks.KICK_PENDING)
+    for _ in range(3):
+        outbox.kick()
+    assert queued == ["run"]  # one run waits; it will see all three commits
+    HUEY.delete(tasks.KICK_PENDING)  # what the run does before it claims
+    outbox.kick()
+    assert queued == ["run", "run"]
+
+    # A run that could not be queued leaves no flag behind: the next commit tries.
+    HUEY.delete(tasks.KICK_PENDING)
+
+    def queue_down():
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(tasks, "deliver_outbox", queue_down)
+    outbox.kick()  # logged, never raised
+    monkeypatch.setattr(tasks, "deliver_outbox", lambda: queued.append("run"))
+    outbox.kick()
+    assert queued == ["run", "run", "run"]
+    HUEY.delete(tasks.KICK_PENDING)
+
+
+@pytest.mark.django_db
+def test_the_delivery_run_clears_the_flag_so_later_commits_kick_again(
+    calls, clock, django_capture_on_commit_callbacks
+):
+    calls.add("h1")
+    for n in range(2):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            outbox.emit(TOPIC, {"n": n})
+    # huey runs inline in the tests: each commit's run started and cleared
+    # the flag, so the second commit was delivered by a run of its own.
+    from huey.contrib.djhuey import HUEY
+
+    from yiwang.core import tasks
+
+    assert len(calls.seen) == 2
+    assert OutboxDelivery.objects.filter(status="done").count() == 2
+    assert HUEY.put_if_empty(tasks.KICK_PENDING, b"1")  # nothing left set
+    HUEY.delete(tasks.KICK_PENDING)
+
+
 @pytest.mark.django_db
 def test_topic_without_handlers_keeps_the_event_and_kicks_nothing(
     clock, django_capture_on_commit_callbacks

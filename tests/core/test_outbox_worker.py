@@ -101,12 +101,21 @@ def consume_until_delivered(env, var_dir, event_id, log_path):
 
 def test_real_consumer_delivers_from_the_sqlite_queue(var_dir):
     env = platform_env(var_dir)
+    first = ping(env, var_dir)
     event_id = ping(env, var_dir)
     assert delivery_state(var_dir, event_id) == ("pending", 0)
     with sqlite3.connect(var_dir / "huey.sqlite3") as queue:
-        assert queue.execute("SELECT count(*) FROM task").fetchone()[0] >= 1  # the kick
+        # Two commits, one run queued: it delivers both.
+        assert queue.execute("SELECT count(*) FROM task").fetchone()[0] == 1
     log = var_dir / "huey-sqlite.log"
     state = consume_until_delivered(env, var_dir, event_id, log)
+    assert state == ("done", 1), log.read_text()[-3000:]
+    assert delivery_state(var_dir, first) == ("done", 1)
+    # The run cleared its flag: the next commit queues a run again.
+    later = ping(env, var_dir)
+    with sqlite3.connect(var_dir / "huey.sqlite3") as queue:
+        assert queue.execute("SELECT count(*) FROM task").fetchone()[0] == 1
+    state = consume_until_delivered(env, var_dir, later, log)
     assert state == ("done", 1), log.read_text()[-3000:]
 
 

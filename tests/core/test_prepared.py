@@ -186,10 +186,13 @@ def test_insert_refuses_what_it_cannot_write_and_writes_nothing():
     from django.db.models import F
     from django.utils import timezone
 
+    from yiwang.accounts.models import User
     from yiwang.core.outbox import OutboxEvent
 
     with pytest.raises(ImproperlyConfigured, match="by the database"):
         insert(Group(name="x"))
+    with pytest.raises(ImproperlyConfigured, match="own save"):
+        insert(User(username="x"))
     with pytest.raises(ImproperlyConfigured, match="own save"):
         insert(Region(code="511602999000", name="x", level="town"))
     saved = OutboxEvent(topic="t", created_at=timezone.now())

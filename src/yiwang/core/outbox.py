@@ -222,12 +222,13 @@ def emit(topic: str, payload: dict, *, key: str = "") -> OutboxEvent:
 
 
 def kick() -> None:
-    """Ask a worker to deliver now. Never raises: if the queue is down, the
-    periodic sweep delivers later."""
+    """Ask a worker to deliver now (``tasks.request_delivery``: once for a
+    burst of commits). Never raises: if the queue is down, the periodic
+    sweep delivers later."""
     try:
-        from .tasks import deliver_outbox
+        from .tasks import request_delivery
 
-        deliver_outbox()
+        request_delivery()
     except Exception:
         logger.exception("outbox: could not enqueue delivery; the sweep will deliver")
 

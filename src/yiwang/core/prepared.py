@@ -29,7 +29,9 @@ nor a slice bound, which is written into the statement). A
 queryset that does not qualify is refused on its first call with
 ``ImproperlyConfigured``, so a test that calls it once proves it. An argument
 is turned into its declared type (``str``, ``int``, ``uuid.UUID``) and may not
-be None (``= NULL`` is not ``IS NULL``).
+be None (``= NULL`` is not ``IS NULL``). Not for lookups whose SQL names the
+active time zone (``__date``, ``__year``… on a datetime): the statement
+keeps the zone it was compiled in.
 """
 
 from __future__ import annotations
@@ -259,21 +261,23 @@ _INSERTS: dict[tuple, tuple[str, list]] = {}
 
 
 def insert(*objs) -> None:
-    """Insert new instances of one model, as ``bulk_create`` does (no
-    signals, no ``save()``: a model with its own is refused unless that is
-    marked ``insert_compatible``; each field's ``pre_save``, so ``auto_now`` and defaults apply;
-    the instances are saved afterwards, ``_state.adding`` False), with the
-    statement written once per model, database and number of rows instead of
-    compiled on every call: for the rows every case move writes (the case,
-    its timeline events, the audit entry, the outbox event and its
-    deliveries), compiling was most of the cost of writing them.
+    """Insert new instances of one model, as ``bulk_create`` does: no
+    signals and no ``save()`` (a model with its own is refused unless that is
+    marked ``insert_compatible``); each field's ``pre_save``, so defaults and
+    ``auto_now`` apply; afterwards the instances are saved ones
+    (``_state.adding`` False). The statement is written once per model,
+    database and number of rows instead of compiled on every call: for the
+    rows every case move writes (the case, its timeline events, the audit
+    entry, the outbox event and its deliveries), compiling was most of the
+    cost of writing them.
 
-    For models whose key is set before saving (the project's UUIDs) and
-    whose fields take plain values: a key left for the database to assign, a
-    field with a database default or its own placeholder (a binary field's is
-    plain on PostgreSQL and SQLite), or a value that is
-    an expression (``F("n") + 1``) is refused with ``ImproperlyConfigured``
-    or ``TypeError``; use the ORM for those."""
+    For models of one table whose key is set before saving (the project's
+    UUIDs) and whose fields take plain values. Refused, with
+    ``ImproperlyConfigured`` or ``TypeError``: a proxy or an inherited
+    model, a key left for the database to assign, a field with a database
+    default or its own placeholder (a binary field's is plain on PostgreSQL
+    and SQLite), a value that is an expression (``F("n") + 1``). Use the ORM
+    for those."""
     if not objs:
         return
     model = type(objs[0])
@@ -314,6 +318,8 @@ def insert_compatible(save):
 
 def _insert_plan(model, connection, rows: int) -> tuple[str, list]:
     meta = model._meta
+    if meta.proxy or meta.parents:
+        raise ImproperlyConfigured(f"insert: {model.__name__} is not a model of one table")
     if model.save is not Model.save and not getattr(model.save, "insert_compatible", False):
         raise ImproperlyConfigured(
             f"insert: {model.__name__} has its own save(), which insert would skip"
