@@ -259,6 +259,13 @@ _MOVE_RESPONSES = {
 }
 
 
+def _detailed(qs):
+    """Cases with what ``CaseDetailSerializer`` prints."""
+    return qs.prefetch_related(
+        "steps__department", "steps__assignee", "events", "documents", "extensions"
+    )
+
+
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -272,15 +279,17 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             if q:
                 qs = selectors.search(self.request.user, q)
             return qs.order_by("-created_at")
-        return qs.prefetch_related(
-            "steps__department", "steps__assignee", "events", "documents", "extensions"
-        )
+        if self.action == "retrieve":
+            return _detailed(qs)
+        # A move, an upload, a draft's change: the service reads (and locks)
+        # what it needs, and the answer is read afresh by ``_out``.
+        return qs
 
     def get_serializer_class(self):
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
     def _out(self, case, code=200):
-        case = self.get_queryset().get(pk=case.pk)
+        case = _detailed(selectors.visible_cases(self.request.user)).get(pk=case.pk)
         return Response(
             CaseDetailSerializer(case, context={"request": self.request}).data, status=code
         )
