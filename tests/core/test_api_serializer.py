@@ -1,12 +1,14 @@
 """``core.api.ModelSerializer``: the field set is worked out once per class,
-and every instance still gets fields of its own, bound to it."""
+and every instance still gets fields of its own, bound to it. Choice labels
+(``ChoiceLabelField``, ``get_<field>_display``) in the active language."""
 
 import pytest
+from django.utils import translation
 from rest_framework import serializers
 
 from tests.accounts.factories import region_tree
-from yiwang.core.api import ModelSerializer
-from yiwang.regions.models import Hall, Region
+from yiwang.core.api import ChoiceLabelField, ModelSerializer
+from yiwang.regions.models import Hall, HallKind, Region
 
 
 class RegionOut(ModelSerializer):
@@ -67,3 +69,28 @@ def test_validation_through_copied_fields_is_per_instance():
     assert not bad.is_valid()
     assert set(bad.errors) == {"phone", "tags"}
     assert good.is_valid() and not good.errors  # the other's errors are not shared
+
+
+class HallKindOut(ModelSerializer):
+    kind_label = ChoiceLabelField("kind")
+
+    class Meta:
+        model = Hall
+        fields = ["kind", "kind_label"]
+
+
+@pytest.mark.django_db
+def test_choice_labels_follow_the_active_language_and_keep_unknown_values():
+    hall = region_tree().town_hall
+    with translation.override("zh-hans"):
+        assert hall.get_kind_display() == "便民服务中心"
+        assert HallKindOut(hall).data == {"kind": "town", "kind_label": "便民服务中心"}
+    with translation.override("en"):
+        # The same field, asked again: the mapping kept the labels lazy.
+        english = hall.get_kind_display()
+        assert english != "便民服务中心" and english == str(HallKind.TOWN.label)
+        assert HallKindOut(hall).data["kind_label"] == english
+    hall.kind = "tent"  # not one of the choices: shown as it is, as Django does
+    assert hall.get_kind_display() == "tent"
+    assert HallKindOut(hall).data["kind_label"] == "tent"
+    assert HallKindOut().fields["kind_label"].read_only

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from yiwang.core import pii
-from yiwang.core.api import ModelSerializer, Serializer
+from yiwang.core.api import ChoiceLabelField, ModelSerializer, Serializer
 from yiwang.core.errors import Forbidden, ValidationFailed
 
 from . import services
@@ -27,7 +27,7 @@ from .scopes import ScopedQuerysetMixin
 
 
 class StaffRoleSerializer(ModelSerializer):
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = ChoiceLabelField("role")
     region = serializers.CharField(source="region.code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
     hall = serializers.CharField(source="hall.name", read_only=True, default=None)

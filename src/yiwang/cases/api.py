@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yiwang.catalog.models import ServiceItem
-from yiwang.core.api import ModelSerializer, PreparedRelatedField, Serializer
+from yiwang.core.api import ChoiceLabelField, ModelSerializer, PreparedRelatedField, Serializer
 from yiwang.core.errors import NotFound
 from yiwang.core.prepared import by_pk
 from yiwang.regions.models import Hall
@@ -108,7 +108,7 @@ class CaseMaterialSerializer(ModelSerializer):
 
 
 class CaseDocumentSerializer(ModelSerializer):
-    title = serializers.CharField(source="get_kind_display", read_only=True)
+    title = ChoiceLabelField("kind")
     url = serializers.SerializerMethodField()
     ready = serializers.SerializerMethodField()
 
@@ -127,7 +127,7 @@ class CaseSerializer(ModelSerializer):
     item_name = serializers.CharField(source="item.name", read_only=True)
     item_code = serializers.CharField(source="item.code", read_only=True)
     hall_name = serializers.CharField(source="hall.name", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabelField("status")
     id_number = serializers.CharField(source="masked_id_number", read_only=True)
     phone = serializers.CharField(source="masked_phone", read_only=True)
 
@@ -418,7 +418,7 @@ class PublicEventSerializer(ModelSerializer):
 class PublicProgressSerializer(ModelSerializer):
     item_name = serializers.CharField(source="item.name")
     hall_name = serializers.CharField(source="hall.name")
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField("status")
     applicant_name = serializers.SerializerMethodField()
     steps = PublicStepSerializer(many=True)
     events = PublicEventSerializer(many=True)

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from yiwang.accounts.models import Role
 from yiwang.accounts.scopes import has_role, is_active_account
-from yiwang.core.api import ModelSerializer, Serializer
+from yiwang.core.api import ChoiceLabelField, ModelSerializer, Serializer
 from yiwang.core.errors import NotFound, ValidationFailed
 
 from . import diff as diffing
@@ -225,7 +225,7 @@ class NoteSerializer(Serializer):
 
 class ItemSerializer(ModelSerializer):
     department_name = serializers.CharField(source="department.name", read_only=True)
-    item_type_label = serializers.CharField(source="get_item_type_display", read_only=True)
+    item_type_label = ChoiceLabelField("item_type")
     levels = serializers.SerializerMethodField()
 
     class Meta:

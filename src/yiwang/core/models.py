@@ -1,6 +1,10 @@
 """Shared model bases and the kernel's own tables."""
 
+import functools
+
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 from .ids import uuid7
@@ -13,6 +17,22 @@ class UUIDModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        # Django's ``get_<field>_display()``, with the choices' labels mapped
+        # once per field: Django rebuilds the mapping on every call, hashing
+        # (and so translating) every label, ~70 µs for a status. The labels
+        # stay lazy: each call still answers in the active language.
+        value = getattr(self, field.attname)
+        label = _choice_labels(field).get(make_hashable(value), value)
+        return force_str(label, strings_only=True)
+
+
+@functools.cache
+def _choice_labels(field) -> dict:
+    """``{value: label}`` of a model field's choices (declared once, with the
+    model; never a callable that could answer differently later)."""
+    return {make_hashable(value): label for value, label in field.flatchoices}
 
 
 class TimeStampedModel(UUIDModel):
