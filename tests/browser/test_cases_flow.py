@@ -181,6 +181,16 @@ def test_a_village_agent_county_approver_town_issue(world, new_page, live_server
     do(agent, "accept", opinion="材料齐全，予以受理")
     assert status_text(agent) == "已受理"
     assert agent.get_by_test_id("documents").get_by_text("受理通知书").is_visible()
+    # The notice, rendered by the worker (run inline in the tests), opens
+    # from its link as the PDF.
+    href = (
+        agent.get_by_test_id("documents")
+        .get_by_role("link", name="受理通知书")
+        .get_attribute("href")
+    )
+    notice = agent.request.get(href)  # with the agent's session
+    assert notice.status == 200 and notice.headers["content-type"] == "application/pdf"
+    assert notice.body().startswith(b"%PDF")
 
     # The county department approver: the queue, claim, pass every step.
     approver = new_page()

@@ -635,3 +635,37 @@ def test_guide_page_leads_to_the_application(client, world):
     resp = c.get(apply_url)
     assert resp.status_code == 200
     assert w.item.name in html(resp)
+
+
+def test_a_notice_is_served_once_the_worker_has_rendered_it(client, world, walk_in):
+    """PDFs are made by the worker, never in the request: until then the
+    link answers 202 with a page that looks again by itself."""
+    from yiwang.core import outbox
+
+    w = world
+    case = received_case(w, walk_in)
+    services.accept(case, by=w.agent)  # its on-commit kick never runs here
+    doc = case.documents.get(kind="acceptance")
+    url = reverse("cases:document", args=[case.pk, doc.pk])
+    c = staff_client(type(client), w.agent)
+    assert "生成中" in html(c.get(reverse("cases:detail", args=[case.pk])))
+
+    r = c.get(url)
+    assert r.status_code == 202 and r["Retry-After"] == "3"
+    page = html(r)
+    assert "受理通知书正在生成" in page and doc.number in page
+    assert '<meta http-equiv="refresh" content="3">' in page
+    doc.refresh_from_db()
+    assert not doc.path and doc.rendered_at is None  # nothing rendered in the request
+    r = c.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 202 and "is being generated" in html(r)
+
+    assert outbox.deliver_due().claimed >= 1  # the worker's run
+    r = c.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert b"".join(r.streaming_content).startswith(b"%PDF")
+    assert "生成中" not in html(c.get(reverse("cases:detail", args=[case.pk])))
+
+    # Outside the case's scope it is missing, rendered or not.
+    stranger = citizen_client(type(client)(), w.other_citizen)
+    assert stranger.get(url).status_code == 404

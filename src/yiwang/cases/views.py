@@ -13,6 +13,7 @@ from yiwang.core.errors import TooManyAttempts
 
 from . import documents, progress_lookup, services
 from .models import Case, CaseDocument, CaseMaterial
+from .pages.common import is_staff
 from .rules import CASE_SCOPE
 
 
@@ -68,14 +69,34 @@ def material_file(request, case_id, material_id):
     )
 
 
+# Seconds after which a page asking for a document not yet rendered looks again.
+PENDING_RETRY_S = 3
+
+
 def document_file(request, case_id, document_id):
     case = _case(request, case_id)
     doc = CaseDocument.objects.filter(case=case, pk=document_id).first()
     if doc is None:
         raise Http404
-    if not doc.path:  # not rendered yet (the worker is behind): render now
-        documents.render(doc)
+    if not doc.path:
+        # Not rendered yet: PDFs are made by the worker, never in a request
+        # (the outbox's ``cases.document_created``). Say so, and look again.
+        response = render(
+            request,
+            "cases/document_pending.html",
+            {
+                "case": case,
+                "document": doc,
+                "retry_after": PENDING_RETRY_S,
+                "base": "web/workbench.html" if is_staff(request.user) else "web/portal.html",
+            },
+            status=202,
+        )
+        response["Retry-After"] = str(PENDING_RETRY_S)
+        return response
     path = documents.document_path(doc)
+    if not path.exists():
+        raise Http404
     return FileResponse(
         open(path, "rb"),
         content_type="application/pdf",
