@@ -226,3 +226,116 @@ def test_a_prepared_lock_is_refused_outside_a_transaction_as_django_refuses_it()
         with CaptureQueriesContext(connection) as queries:
             lock(tree.town.code)
         assert "FOR UPDATE" in queries[0]["sql"]
+
+
+# --- together ----------------------------------------------------------------
+
+
+def _outbox_rows(n_deliveries: int = 2):
+    from django.utils import timezone
+
+    from yiwang.core.outbox import OutboxDelivery, OutboxEvent
+
+    event = OutboxEvent(topic="t.together", key="k", payload={"n": "一"}, created_at=timezone.now())
+    deliveries = [
+        OutboxDelivery(event=event, handler=f"h{i}", next_attempt_at=event.created_at)
+        for i in range(n_deliveries)
+    ]
+    return event, deliveries
+
+
+def test_together_writes_the_rows_of_several_models_at_once():
+    from yiwang.core.outbox import OutboxDelivery, OutboxEvent
+    from yiwang.core.prepared import together
+
+    tree = region_tree()
+    clerk = staff_with_role(Role.CLERK, region=tree.town, hall=tree.town_hall, totp=False)
+    event, deliveries = _outbox_rows()
+    role = StaffRole(user=clerk, role=Role.AGENT, region=tree.village)
+    with CaptureQueriesContext(connection) as queries:
+        with together():
+            insert(event)
+            insert(*deliveries)
+            insert(role)
+            assert not queries.captured_queries  # nothing written yet
+            assert not event._state.adding and role.created_at is not None
+    # One statement on PostgreSQL; one per insert elsewhere.
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert _row(OutboxEvent.objects.get(pk=event.pk)) == _row(event)
+    stored = {d.handler: _row(d) for d in OutboxDelivery.objects.filter(event=event)}
+    assert stored == {d.handler: _row(d) for d in deliveries}
+    assert _row(StaffRole.objects.get(pk=role.pk)) == _row(role)
+
+
+def test_inside_together_every_statement_sees_the_rows_given_before_it():
+    from django.db import IntegrityError, transaction
+
+    from yiwang.core.outbox import OutboxDelivery, OutboxEvent
+    from yiwang.core.prepared import together
+
+    first, _ = _outbox_rows(0)
+    second, (delivery,) = _outbox_rows(1)
+    with together():
+        insert(first)
+        assert OutboxEvent.objects.filter(pk=first.pk).exists()  # written before the query
+        try:
+            with transaction.atomic():  # a savepoint: its rows go with its rollback
+                insert(second)
+                insert(delivery)
+                raise IntegrityError("undo")
+        except IntegrityError:
+            pass
+    assert OutboxEvent.objects.filter(pk=first.pk).exists()
+    assert not OutboxEvent.objects.filter(pk=second.pk).exists()
+    assert not OutboxDelivery.objects.filter(pk=delivery.pk).exists()
+
+
+def test_together_reports_a_duplicate_at_its_end_and_nested_blocks_write_once():
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from yiwang.core.outbox import OutboxEvent
+    from yiwang.core.prepared import together
+
+    saved, _ = _outbox_rows(0)
+    insert(saved)
+    fresh, _ = _outbox_rows(0)
+    twin = OutboxEvent(pk=saved.pk, topic="twin", created_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with together():
+            insert(fresh)
+            insert(twin)  # accepted now, refused when the block writes
+    assert list(OutboxEvent.objects.values_list("topic", flat=True)) == ["t.together"]
+    assert not OutboxEvent.objects.filter(pk=fresh.pk).exists()  # all or nothing
+
+    a, _ = _outbox_rows(0)
+    b, _ = _outbox_rows(0)
+    with CaptureQueriesContext(connection) as queries:
+        with together():
+            insert(a)
+            with together():
+                insert(b)
+            assert not queries.captured_queries  # the outer block writes both
+    assert OutboxEvent.objects.filter(pk__in=[a.pk, b.pk]).count() == 2
+
+    # A block that raises still writes what it was given, as without together.
+    c, _ = _outbox_rows(0)
+    with pytest.raises(ValueError):
+        with together():
+            insert(c)
+            raise ValueError("the caller's own error")
+    assert OutboxEvent.objects.filter(pk=c.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_together_needs_a_transaction():
+    from django.db.transaction import TransactionManagementError
+
+    from yiwang.core.outbox import OutboxEvent
+    from yiwang.core.prepared import together
+
+    event, _ = _outbox_rows(0)
+    with pytest.raises(TransactionManagementError, match="needs a transaction"):
+        with together():
+            insert(event)
+    assert not OutboxEvent.objects.exists()

@@ -308,11 +308,14 @@ def record(
         entry.before = json.loads(canonical_json(before)) if before is not None else None
         entry.after = json.loads(canonical_json(after)) if after is not None else None
         entry.hash = entry.compute_hash()
-        insert(entry)
+        # The head moves first (it is locked: the order is nobody else's
+        # business), so that inside ``prepared.together`` the entry is
+        # written with the rows that follow it.
         if new_stream:
             insert(AuditStream(key=stream, last_seq=entry.seq, last_hash=entry.hash))
         else:
             AuditStream.objects.filter(key=stream).update(last_seq=entry.seq, last_hash=entry.hash)
+        insert(entry)
     return entry
 
 

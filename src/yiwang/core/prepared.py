@@ -36,6 +36,7 @@ keeps the zone it was compiled in.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import uuid
@@ -269,7 +270,8 @@ def insert(*objs) -> None:
     database and number of rows instead of compiled on every call: for the
     rows every case move writes (the case, its timeline events, the audit
     entry, the outbox event and its deliveries), compiling was most of the
-    cost of writing them.
+    cost of writing them. Inside ``together()`` the rows are written with the
+    block's others.
 
     For models of one table whose key is set before saving (the project's
     UUIDs) and whose fields take plain values. Refused, with
@@ -302,11 +304,113 @@ def insert(*objs) -> None:
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"insert: {model.__name__}.{field.name} is an expression")
             params.append(field.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    pending = getattr(connection, _PENDING, None)
+    if pending is not None:
+        pending.append((sql, params))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
+
+
+# --- Rows written together -------------------------------------------------
+
+# On a connection inside ``together()``: the (statement, parameters) of the
+# inserts not written yet.
+_PENDING = "_yiwang_inserts_pending"
+
+
+@contextlib.contextmanager
+def together(using: str = "default"):
+    """Inside a transaction, write the rows ``insert`` is given in this block
+    together: on PostgreSQL in one statement (one data-modifying ``WITH``
+    per insert), elsewhere one statement after the other. They are written
+    when the block ends, or as soon as anything else is about to run on the
+    connection (a query, an update, a savepoint or its rollback), so every
+    statement sees them as if each had been written at once; only errors
+    (a duplicate key) come later, at that point, than the ``insert`` call.
+    Foreign keys are checked at commit (Django makes them deferrable), so
+    the order of the rows does not matter.
+
+    Every case move writes several new rows in a row (a new case: the case,
+    its two events, the audit entry and its stream head, the outbox event
+    and its delivery): one round trip to the database instead of six. The
+    rows of a block that raises are written too (as without ``together``)
+    unless writing them fails, when the block's own error is raised."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("together() needs a transaction (transaction.atomic)")
+    if getattr(connection, _PENDING, None) is not None:  # an outer block writes them
+        yield
+        return
+    setattr(connection, _PENDING, [])
+    try:
+        with connection.execute_wrapper(_written_first):
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    _write_pending(connection)
+                raise
+            _write_pending(connection)
+    finally:
+        setattr(connection, _PENDING, None)
+
+
+def _written_first(execute, sql, params, many, context):
+    _write_pending(context["connection"])
+    return execute(sql, params, many, context)
+
+
+def _write_pending(connection) -> None:
+    pending = getattr(connection, _PENDING, None)
+    if not pending:
+        return
+    setattr(connection, _PENDING, [])  # before executing: the wrapper sees none
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for sql, params in pending:
+                cursor.execute(sql, params)
+        return
+    # One statement. Run on a raw psycopg cursor with PostgreSQL's own
+    # placeholders, under Django's wrapper (its error classes and execute
+    # wrappers): psycopg would otherwise parse a statement this long for its
+    # ``%s`` on every run instead of once. When queries are logged (DEBUG,
+    # tests counting them) Django's log writes the values into the ``%s``
+    # form, so that one runs.
+    sql, raw_sql = _together_sql(tuple(sql for sql, _params in pending))
+    params = [value for _sql, params in pending for value in params]
+    if connection.queries_logged:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    from psycopg import RawCursor
+
+    with connection.make_cursor(RawCursor(connection.connection)) as cursor:
+        cursor.execute(raw_sql, params)
+
+
+_TOGETHER: dict[tuple[str, ...], tuple[str, str]] = {}
+
+
+def _together_sql(statements: tuple[str, ...]) -> tuple[str, str]:
+    """``WITH w0 AS (<insert>), … <last insert>``, with ``%s`` and with
+    ``$1…$n`` (the inserts' SQL holds no other ``%``), once per shape."""
+    both = _TOGETHER.get(statements)
+    if both is None:
+        *first, last = statements
+        sql = (
+            ("WITH " + ", ".join(f"w{i} AS ({s})" for i, s in enumerate(first)) + " ")
+            if first
+            else ""
+        )
+        sql += last
+        parts = sql.split("%s")
+        raw = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        both = _TOGETHER[statements] = (sql, raw)
+    return both
 
 
 def insert_compatible(save):

@@ -16,7 +16,7 @@ from yiwang.core import pii
 from yiwang.core.audit import record
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed
 from yiwang.core.identifiers import parse_credit_code, parse_phone, parse_resident_id
-from yiwang.core.prepared import insert, prepared
+from yiwang.core.prepared import insert, prepared, together
 from yiwang.regions.models import Hall
 
 from .. import lifecycle, parties
@@ -273,6 +273,12 @@ def submit_new(item, *, by, **fields) -> Case:
     _check_materials(case)
     _number(case)
     case.revision = 1
+    with together():  # the case, its events, audit entry and outbox event: one statement
+        _write_submitted(case, by)
+    return case
+
+
+def _write_submitted(case: Case, by) -> None:
     insert(case)
     created = _created_event(case, by)
     submitted = CaseEvent(
@@ -295,7 +301,6 @@ def submit_new(item, *, by, **fields) -> Case:
         new_stream=True,
     )
     _emit_moved(case, submitted)
-    return case
 
 
 def _check_materials(case: Case) -> None:

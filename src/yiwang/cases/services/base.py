@@ -13,7 +13,7 @@ from yiwang.accounts.scopes import in_scope, is_active_account
 from yiwang.core import outbox
 from yiwang.core.audit import record
 from yiwang.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from yiwang.core.prepared import insert, prepared
+from yiwang.core.prepared import insert, prepared, together
 
 from .. import lifecycle, parties
 from ..models import Case, CaseDocument, CaseEvent, CaseStep, Notification, Status
@@ -150,16 +150,19 @@ def _commit_move(
     from_status = before["status"]
     case.revision += 1
     case.save()
-    event = _append_event(case, action, from_status, by=by, opinion=opinion, step=step, data=data)
-    after = snapshot(case)
-    record(
-        actor=by,
-        action=f"cases.{action}",
-        target=case,
-        before=before,
-        after={**after, "opinion": opinion, **({"data": data} if data else {})},
-    )
-    _emit_moved(case, event)
+    with together():  # the audit entry, the outbox event and its deliveries: one statement
+        event = _append_event(
+            case, action, from_status, by=by, opinion=opinion, step=step, data=data
+        )
+        after = snapshot(case)
+        record(
+            actor=by,
+            action=f"cases.{action}",
+            target=case,
+            before=before,
+            after={**after, "opinion": opinion, **({"data": data} if data else {})},
+        )
+        _emit_moved(case, event)
     return event
 
 
