@@ -84,14 +84,22 @@ class Case(TimeStampedModel):
     )
     # The implementing department of the item (a department approver's scope).
     department = models.ForeignKey(
-        "regions.Department", verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="+"
+        "regions.Department",
+        verbose_name=_("实施部门"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # (department, status) below serves it
     )
     hall = models.ForeignKey(
         "regions.Hall", verbose_name=_("受理大厅"), on_delete=models.PROTECT, related_name="+"
     )
     # The region of the accepting hall: the clerks' and agents' scope.
     region = models.ForeignKey(
-        "regions.Region", verbose_name=_("受理区划"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("受理区划"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # (region, status) below serves it
     )
     issue_hall = models.ForeignKey(
         "regions.Hall",
@@ -115,13 +123,14 @@ class Case(TimeStampedModel):
         null=True,
         blank=True,
         related_name="cases",
+        db_index=False,  # (applicant, status) below serves it
     )
     applicant_kind = models.CharField(_("申请人类型"), max_length=12)
     applicant_name = models.CharField(_("申请人"), max_length=100)
     id_number_enc = models.BinaryField(_("证件号码（密文）"), null=True, editable=False)
-    id_number_hash = models.CharField(_("证件号码检索摘要"), max_length=64, db_index=True)
+    id_number_hash = models.CharField(_("证件号码检索摘要"), max_length=64)
     phone_enc = models.BinaryField(_("联系电话（密文）"), null=True, editable=False)
-    phone_hash = models.CharField(_("联系电话检索摘要"), max_length=64, db_index=True)
+    phone_hash = models.CharField(_("联系电话检索摘要"), max_length=64)
     # Who entered it for the applicant: the clerk at a window, or the agent (代办).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -143,7 +152,7 @@ class Case(TimeStampedModel):
     form_data = models.JSONField(_("申请表"), default=dict, blank=True)
 
     status = models.CharField(
-        _("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     # Bumped by every move: a client sends the version it saw; a stale one is a conflict.
     revision = models.PositiveIntegerField(_("修订号"), default=0)
@@ -194,6 +203,12 @@ class Case(TimeStampedModel):
             models.Index(fields=["created_at"]),
             # The clerk's search by applicant name (selectors.search).
             models.Index(fields=["applicant_name"], name="case_applicant_name"),
+            # Equality only (a search hash, a status): declared here rather
+            # than with db_index, which on PostgreSQL adds a second index for
+            # LIKE on every such column — written on every insert, never read.
+            models.Index(fields=["id_number_hash"], name="case_id_number_hash"),
+            models.Index(fields=["phone_hash"], name="case_phone_hash"),
+            models.Index(fields=["status"], name="case_status"),
         ]
 
     def __str__(self):

@@ -95,8 +95,8 @@ def backoff(attempts: int) -> timedelta:
 
 class OutboxEvent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
-    topic = models.CharField(_("主题"), max_length=120, db_index=True)
-    key = models.CharField(_("关联键"), max_length=120, blank=True, db_index=True)
+    topic = models.CharField(_("主题"), max_length=120)
+    key = models.CharField(_("关联键"), max_length=120, blank=True)
     payload = models.JSONField(_("内容"), default=dict, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("创建时间"))
 
@@ -104,6 +104,12 @@ class OutboxEvent(models.Model):
         verbose_name = _("待发事件")
         verbose_name_plural = _("待发事件")
         ordering = ["created_at", "id"]
+        # Equality only: declared here, not with db_index, which on
+        # PostgreSQL adds a LIKE index per column, written on every event.
+        indexes = [
+            models.Index(fields=["topic"], name="outbox_event_topic"),
+            models.Index(fields=["key"], name="outbox_event_key"),
+        ]
 
     def __str__(self):
         return f"{self.topic} {self.id}"
@@ -117,7 +123,11 @@ class OutboxDelivery(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     event = models.ForeignKey(
-        OutboxEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("事件")
+        OutboxEvent,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("事件"),
+        db_index=False,  # the unique (event, handler) serves it
     )
     handler = models.CharField(_("处理程序"), max_length=200)
     status = models.CharField(
@@ -126,7 +136,7 @@ class OutboxDelivery(models.Model):
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试时间"))
     claimed_until = models.DateTimeField(_("租约到期"), null=True, blank=True)
-    claim_token = models.CharField(_("认领标记"), max_length=32, blank=True, db_index=True)
+    claim_token = models.CharField(_("认领标记"), max_length=32, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     done_at = models.DateTimeField(_("投递时间"), null=True, blank=True)
 
@@ -136,7 +146,10 @@ class OutboxDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "handler"], name="outbox_delivery_unique")
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["claim_token"], name="outbox_delivery_claim"),
+        ]
 
     def __str__(self):
         return f"{self.handler} ← {self.event_id} ({self.status})"
