@@ -34,6 +34,20 @@ def _fresh_django_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language: a request in English
+    leaves English active in the thread (LocaleMiddleware activates the
+    request's language and nothing puts it back), and a later test in the
+    same worker would print English where it expects Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _keep_test_connection(monkeypatch):
     """``yiwang <command>`` (``cli.main``) closes the database connections when
     it ends, as Django's ``run_from_argv`` does. Inside a test's transaction on

@@ -241,7 +241,12 @@ class Case(TimeStampedModel):
 class CaseEvent(UUIDModel):
     """One move of a case (its timeline). Append-only: the services only insert."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # the unique (case, seq) serves it
+    )
     seq = models.PositiveIntegerField(_("序号"))
     action = models.CharField(_("动作"), max_length=30)
     from_status = models.CharField(_("原状态"), max_length=12, blank=True)
