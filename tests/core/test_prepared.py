@@ -252,13 +252,12 @@ def test_together_writes_the_rows_of_several_models_at_once():
     clerk = staff_with_role(Role.CLERK, region=tree.town, hall=tree.town_hall, totp=False)
     event, deliveries = _outbox_rows()
     role = StaffRole(user=clerk, role=Role.AGENT, region=tree.village)
-    with CaptureQueriesContext(connection) as queries:
-        with together():
-            insert(event)
-            insert(*deliveries)
-            insert(role)
-            assert not queries.captured_queries  # nothing written yet
-            assert not event._state.adding and role.created_at is not None
+    with CaptureQueriesContext(connection) as queries, together():
+        insert(event)
+        insert(*deliveries)
+        insert(role)
+        assert not queries.captured_queries  # nothing written yet
+        assert not event._state.adding and role.created_at is not None
     # One statement on PostgreSQL; one per insert elsewhere.
     assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
     assert _row(OutboxEvent.objects.get(pk=event.pk)) == _row(event)
@@ -301,29 +300,26 @@ def test_together_reports_a_duplicate_at_its_end_and_nested_blocks_write_once():
     insert(saved)
     fresh, _ = _outbox_rows(0)
     twin = OutboxEvent(pk=saved.pk, topic="twin", created_at=timezone.now())
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with together():
-            insert(fresh)
-            insert(twin)  # accepted now, refused when the block writes
+    with pytest.raises(IntegrityError), transaction.atomic(), together():
+        insert(fresh)
+        insert(twin)  # accepted now, refused when the block writes
     assert list(OutboxEvent.objects.values_list("topic", flat=True)) == ["t.together"]
     assert not OutboxEvent.objects.filter(pk=fresh.pk).exists()  # all or nothing
 
     a, _ = _outbox_rows(0)
     b, _ = _outbox_rows(0)
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as queries, together():
+        insert(a)
         with together():
-            insert(a)
-            with together():
-                insert(b)
-            assert not queries.captured_queries  # the outer block writes both
+            insert(b)
+        assert not queries.captured_queries  # the outer block writes both
     assert OutboxEvent.objects.filter(pk__in=[a.pk, b.pk]).count() == 2
 
     # A block that raises still writes what it was given, as without together.
     c, _ = _outbox_rows(0)
-    with pytest.raises(ValueError):
-        with together():
-            insert(c)
-            raise ValueError("the caller's own error")
+    with pytest.raises(ValueError), together():
+        insert(c)
+        raise ValueError("the caller's own error")
     assert OutboxEvent.objects.filter(pk=c.pk).exists()
 
 
@@ -335,7 +331,44 @@ def test_together_needs_a_transaction():
     from yiwang.core.prepared import together
 
     event, _ = _outbox_rows(0)
-    with pytest.raises(TransactionManagementError, match="needs a transaction"):
-        with together():
-            insert(event)
+    with pytest.raises(TransactionManagementError, match="needs a transaction"), together():
+        insert(event)
     assert not OutboxEvent.objects.exists()
+
+
+# --- statement_cursor ----------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statement_cursor_keeps_one_database_cursor_per_connection():
+    from django.db import IntegrityError, transaction
+
+    from yiwang.core.outbox import OutboxEvent
+    from yiwang.core.prepared import statement_cursor
+
+    a = statement_cursor(connection)
+    a.execute("SELECT 1")
+    assert a.fetchone()[0] == 1
+    b = statement_cursor(connection)
+    assert b.cursor is a.cursor  # the same one, still open
+    b.execute("SELECT 2")
+    assert b.fetchone()[0] == 2
+    with CaptureQueriesContext(connection) as queries:  # the query log sees it
+        statement_cursor(connection).execute("SELECT 3")
+    assert [q["sql"] for q in queries] == ["SELECT 3"]
+    # Django's error classes, and the cursor still serves afterwards.
+    event, _ = _outbox_rows(0)
+    insert(event)
+    twin = OutboxEvent(pk=event.pk, topic="twin", created_at=event.created_at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(twin)
+    c = statement_cursor(connection)
+    c.execute("SELECT 4")
+    assert c.fetchone()[0] == 4
+    # A new connection gets a cursor of its own.
+    opened = connection.connection
+    connection.close()  # (SQLite keeps a test's in-memory database open)
+    d = statement_cursor(connection)
+    assert (d.cursor is a.cursor) == (connection.connection is opened)
+    d.execute("SELECT 5")
+    assert d.fetchone()[0] == 5

@@ -123,9 +123,9 @@ class PreparedQuery:
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+        cursor = statement_cursor(connection)
+        cursor.execute(plan.sql, params)
+        rows = cursor.fetchall()
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
         out = []
@@ -256,6 +256,36 @@ def prepared(*types: type) -> Callable[[Callable[..., QuerySet]], PreparedQuery]
     return lambda build: PreparedQuery(build, types)
 
 
+# --- Cursors ----------------------------------------------------------------
+
+
+def statement_cursor(connection, *, raw: bool = False):
+    """A cursor for one statement, as ``connection.cursor()`` gives it (the
+    request's health check, Django's error classes, execute wrappers and
+    query log), over a database cursor kept with the connection instead of
+    made anew for every statement: a tenth of what running a prepared
+    statement costs in Python. Not to be closed by the caller. ``raw``: a
+    psycopg ``RawCursor`` (PostgreSQL's own ``$n`` placeholders)."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    db = connection.connection
+    slot = "_yiwang_raw_cursor" if raw else "_yiwang_cursor"
+    kept_for, kept = getattr(connection, slot, (None, None))
+    if kept_for is not db:  # none yet, or the connection was opened anew
+        with connection.wrap_database_errors:
+            if raw:
+                from psycopg import RawCursor
+
+                kept = RawCursor(db)
+            else:
+                kept = connection.create_cursor()
+        setattr(connection, slot, (db, kept))
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return connection.make_debug_cursor(kept)
+    return connection.make_cursor(kept)
+
+
 # --- Inserts ---------------------------------------------------------------
 
 _INSERTS: dict[tuple, tuple[str, list]] = {}
@@ -308,8 +338,7 @@ def insert(*objs) -> None:
     if pending is not None:
         pending.append((sql, params))
     else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        statement_cursor(connection).execute(sql, params)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
@@ -370,9 +399,9 @@ def _write_pending(connection) -> None:
         return
     setattr(connection, _PENDING, [])  # before executing: the wrapper sees none
     if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            for sql, params in pending:
-                cursor.execute(sql, params)
+        cursor = statement_cursor(connection)
+        for sql, params in pending:
+            cursor.execute(sql, params)
         return
     # One statement. Run on a raw psycopg cursor with PostgreSQL's own
     # placeholders, under Django's wrapper (its error classes and execute
@@ -383,13 +412,9 @@ def _write_pending(connection) -> None:
     sql, raw_sql = _together_sql(tuple(sql for sql, _params in pending))
     params = [value for _sql, params in pending for value in params]
     if connection.queries_logged:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-        return
-    from psycopg import RawCursor
-
-    with connection.make_cursor(RawCursor(connection.connection)) as cursor:
-        cursor.execute(raw_sql, params)
+        statement_cursor(connection).execute(sql, params)
+    else:
+        statement_cursor(connection, raw=True).execute(raw_sql, params)
 
 
 _TOGETHER: dict[tuple[str, ...], tuple[str, str]] = {}

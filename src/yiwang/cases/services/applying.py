@@ -16,7 +16,7 @@ from yiwang.core import pii
 from yiwang.core.audit import record
 from yiwang.core.errors import Conflict, Forbidden, ValidationFailed
 from yiwang.core.identifiers import parse_credit_code, parse_phone, parse_resident_id
-from yiwang.core.prepared import insert, prepared, together
+from yiwang.core.prepared import insert, prepared, statement_cursor, together
 from yiwang.regions.models import Hall
 
 from .. import lifecycle, parties
@@ -334,13 +334,13 @@ def _bump_counter(key: str) -> int:
     """The next value of one counter, inside the caller's transaction: an
     upsert that returns the new value, so only writers of the same key wait."""
     table = connection.ops.quote_name("cases_casecounter")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (key, value) VALUES (%s, 1) "
-            f"ON CONFLICT (key) DO UPDATE SET value = {table}.value + 1 RETURNING value",
-            [key],
-        )
-        return cursor.fetchone()[0]
+    cursor = statement_cursor(connection)
+    cursor.execute(
+        f"INSERT INTO {table} (key, value) VALUES (%s, 1) "
+        f"ON CONFLICT (key) DO UPDATE SET value = {table}.value + 1 RETURNING value",
+        [key],
+    )
+    return cursor.fetchone()[0]
 
 
 def next_case_no(region_code: str, day: dt.date) -> str:
