@@ -66,6 +66,8 @@ def test_each_call_runs_with_its_own_values_and_the_query_is_built_only_to_compi
     assert compiled == 2  # two samples, to see which parameter the argument fills
     assert [r.pk for r in find(tree.village.code)] == [tree.village.pk]
     assert find("000000000000") == []
+    assert find.first(tree.village.code).pk == tree.village.pk  # first(): one or None
+    assert find.first("000000000000") is None
     assert len(built) == compiled
     assert tree.town.code not in built
 

@@ -50,8 +50,7 @@ def find_by_number_and_phone(case_no: str, phone: str) -> Case | None:
     phone = pii.normalise("phone", phone)
     if not case_no or not phone:
         return None
-    found = _by_number_and_phone_hash(case_no, pii.search_hash("phone", phone))
-    return found[0] if found else None
+    return _by_number_and_phone_hash.first(case_no, pii.search_hash("phone", phone))
 
 
 @prepared(str, str)

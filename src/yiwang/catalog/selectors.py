@@ -91,12 +91,11 @@ def application_ref(item: ServiceItem, hall) -> tuple[GuideVersion | None, bool]
     Every case submission asks this: prepared (``core.prepared``), since
     building its ``EXISTS`` costs some twenty times more CPU than running it."""
     if hall is None or not (hall.is_active and item.is_active):
-        found = _published_ref(item.pk)
-        return (found[0] if found else None), False
-    found = _published_ref_offered_at(item.pk, hall.region.level, hall.pk)
-    if not found:
+        return _published_ref.first(item.pk), False
+    found = _published_ref_offered_at.first(item.pk, hall.region.level, hall.pk)
+    if found is None:
         return None, False
-    return found[0], found[0].listed and found[0].assigned
+    return found, found.listed and found.assigned
 
 
 def _published(item_pk):

@@ -88,12 +88,12 @@ class PreparedRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, bool):
             self.fail("incorrect_type", data_type=type(data).__name__)
         try:
-            found = self.lookup(data)
+            found = self.lookup.first(data)
         except (TypeError, ValueError):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if not found:
+        if found is None:
             self.fail("does_not_exist", pk_value=data)
-        return found[0]
+        return found
 
 
 class ChoiceLabelField(serializers.CharField):

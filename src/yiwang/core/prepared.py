@@ -138,6 +138,11 @@ class PreparedQuery:
             out.append(obj)
         return out
 
+    def first(self, *args):
+        """The first instance the query finds, or None."""
+        found = self(*args)
+        return found[0] if found else None
+
     def __copy__(self):
         return self  # one per query, shared (serializer fields are copied)
 

@@ -102,13 +102,13 @@ def _identify(applicant: dict, errors: dict) -> tuple[str, str, str, str, User |
         phone = parse_phone(applicant.get("phone"), field="applicant.phone")
     except ValidationFailed as exc:
         errors["applicant.phone"] = [exc.message]
-    accounts = []
+    account = None
     if number and "applicant.id_number" not in errors:
         if kind == AccountKind.ENTERPRISE:
-            accounts = _enterprise_account(number)
+            account = _enterprise_account.first(number)
         else:
-            accounts = _citizen_account(pii.search_hash("id_number", number))
-    return kind, name, number, phone, (accounts[0] if accounts else None)
+            account = _citizen_account.first(pii.search_hash("id_number", number))
+    return kind, name, number, phone, account
 
 
 def _new_case(

@@ -64,8 +64,7 @@ def _last_event(case_pk):
 
 
 def _lock(case: Case, expected_revision: int | None = None) -> Case:
-    found = _locked(case.pk)
-    locked = found[0] if found else None
+    locked = _locked.first(case.pk)
     if locked is None:
         raise NotFound(_("办件不存在"), code="not_found")
     if expected_revision is not None and int(expected_revision) != locked.revision:
@@ -111,8 +110,8 @@ def _append_event(
     step: CaseStep | None = None,
     data: dict | None = None,
 ) -> CaseEvent:
-    found = _last_event(case.pk)
-    last = (found[0].seq, found[0].to_status) if found else None
+    found = _last_event.first(case.pk)
+    last = (found.seq, found.to_status) if found else None
     if last is not None and last[1] != from_status:
         # The status column and the history disagree: refuse rather than guess.
         raise Conflict(
