@@ -13,7 +13,7 @@ from yiwang.core.errors import TooManyAttempts
 
 from . import documents, progress_lookup, services
 from .models import Case, CaseDocument, CaseMaterial
-from .pages.common import is_staff
+from .pages.common import base_template
 from .rules import CASE_SCOPE
 
 
@@ -88,7 +88,7 @@ def document_file(request, case_id, document_id):
                 "case": case,
                 "document": doc,
                 "retry_after": PENDING_RETRY_S,
-                "base": "web/workbench.html" if is_staff(request.user) else "web/portal.html",
+                "base": base_template(request.user),
             },
             status=202,
         )

@@ -21,7 +21,15 @@ from yiwang.regions.models import Hall
 
 from .. import services
 from ..models import Case, Delivery, Notification, Status
-from .common import DESK_ROLES, STATUS_BADGES, _case, _errors, case_page_required, is_staff
+from .common import (
+    DESK_ROLES,
+    STATUS_BADGES,
+    _case,
+    _errors,
+    base_template,
+    case_page_required,
+    is_staff,
+)
 
 
 def _issue_halls_for(hall_choices: list[Hall]) -> list[Hall]:
@@ -151,7 +159,7 @@ def apply(request, item_id):
             "item": item,
             "version": version,
             "staff": staff,
-            "base": "web/workbench.html" if staff else "web/portal.html",
+            "base": base_template(request.user),
             "halls": desk_halls if staff else hall_choices,
             "issue_halls": _issue_halls_for(desk_halls or hall_choices),
             "deliveries": Delivery.choices,
@@ -208,7 +216,7 @@ def edit_draft(request, case_id):
         {
             "case": case,
             "staff": staff,
-            "base": "web/workbench.html" if staff else "web/portal.html",
+            "base": base_template(request.user),
             "materials": _material_rows(case.version, case, errors),
             "missing": services.missing_materials(case),
             "errors": errors,
@@ -255,5 +263,6 @@ def notifications(request):
         .order_by("-created_at")
     )
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    base = "web/workbench.html" if is_staff(request.user) else "web/portal.html"
-    return render(request, "cases/notifications.html", {"page": page, "base": base})
+    return render(
+        request, "cases/notifications.html", {"page": page, "base": base_template(request.user)}
+    )

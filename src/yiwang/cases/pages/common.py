@@ -63,6 +63,12 @@ def is_staff(user) -> bool:
     return getattr(user, "kind", None) == AccountKind.STAFF
 
 
+def base_template(user) -> str:
+    """The frame a case page is drawn in: the workbench for staff, the
+    portal for everyone else."""
+    return "web/workbench.html" if is_staff(user) else "web/portal.html"
+
+
 def role_required(*roles):
     """A verified staff member holding one of ``roles``; anyone else 404."""
 

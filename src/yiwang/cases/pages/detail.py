@@ -22,6 +22,7 @@ from .common import (
     _case,
     _errors,
     action_label,
+    base_template,
     case_page_required,
     is_staff,
     light,
@@ -130,7 +131,7 @@ def _detail_context(request, case, *, failed: str = "", errors=None, posted=None
     return {
         "case": case,
         "staff": staff,
-        "base": "web/workbench.html" if staff else "web/portal.html",
+        "base": base_template(user),
         "badge": STATUS_BADGES.get(case.status, "bg-secondary-lt"),
         "steps": steps,
         "events": _event_rows(case),
