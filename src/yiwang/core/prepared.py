@@ -13,6 +13,7 @@ be written once with the ORM as usual and compiled once::
         return StaffRole.objects.filter(user__auth_token__key=key).select_related("user")
 
     roles = token_roles(key)   # a list of StaffRole, as list(queryset) gives
+    role = token_roles.first(key)   # the first of them, or None
 
 The first call in each thread builds the queryset twice per argument with
 sample values, finds which of the statement's parameters each argument
