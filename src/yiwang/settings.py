@@ -94,6 +94,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that polls the socket instead of
+    # a SELECT 1 round trip per request (yiwang.core.db.postgresql.base).
+    DATABASES["default"]["ENGINE"] = "yiwang.core.db.postgresql"
     # A server keeps its connections (one per gunicorn thread) instead of
     # opening one per request; ``?conn_max_age=…`` on the URL overrides.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("YIWANG_DB_CONN_MAX_AGE", default=60))

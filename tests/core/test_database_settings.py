@@ -37,6 +37,7 @@ def database(tmp_path, **env) -> dict:
 def test_postgresql_keeps_connections_and_prepares_statements(tmp_path, env, max_age, prepared):
     db = database(tmp_path, **env)
     assert db["CONN_MAX_AGE"] == max_age and db["CONN_HEALTH_CHECKS"] is True
+    assert db["ENGINE"] == "yiwang.core.db.postgresql"  # the socket-polling health check
     options = db.get("OPTIONS", {})
     if prepared:
         assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
@@ -47,5 +48,6 @@ def test_postgresql_keeps_connections_and_prepares_statements(tmp_path, env, max
 def test_sqlite_gets_neither(tmp_path):
     db = database(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3")
     assert db.get("CONN_MAX_AGE", 0) == 0
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
     assert "server_side_binding" not in db["OPTIONS"]
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
