@@ -273,3 +273,31 @@ def test_moves_take_the_bodies_of_the_moves_table(api, world, walk_in):
     assert Case.objects.get(pk=case["id"]).status == Status.RECEIVED
     r = api.post(url, {"reasons": "不属于本机关职权范围"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == Status.REFUSED
+
+
+def test_extension_buttons_from_the_read_extensions(api, world, walk_in):
+    """The decider's buttons: another approver may decide a requested
+    extension, the one who asked may not; the detail reads the case's
+    extensions once (its prefetch), not once more per transition."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yiwang.cases import services
+
+    w = world
+    case = services.create_draft(w.item, by=w.county_clerk, applicant=walk_in)
+    services.submit(case, by=w.county_clerk)
+    services.accept(case, by=w.county_clerk)
+    services.request_extension(case, by=w.approver, days=10, reason="情况复杂需实地核查")
+
+    def actions(user):
+        token_for(api, user)
+        with CaptureQueriesContext(connection) as queries:
+            r = api.get(f"/api/v1/cases/{case.pk}/")
+        assert r.status_code == 200, r.json()
+        reads = [q for q in queries.captured_queries if '"cases_extension"' in q["sql"]]
+        assert len(reads) == 1, [q["sql"][:120] for q in reads]
+        return {a["action"] for a in r.json()["actions"]}
+
+    assert "decide_extension" in actions(w.approver2)
+    assert "decide_extension" not in actions(w.approver)

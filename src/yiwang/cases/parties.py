@@ -12,7 +12,7 @@ from yiwang.accounts.models import Role
 from yiwang.accounts.scopes import in_region_scope, is_active_account, roles_of
 
 from . import lifecycle
-from .models import StepState
+from .models import ExtensionStatus, StepState
 
 # Front-desk roles: a clerk at any hall, and a village agent in the village room.
 DESK_ROLES = (Role.CLERK, Role.AGENT)
@@ -58,7 +58,11 @@ def is_decider(user, case) -> bool:
     step = active_step(case)
     if step is None or not is_active_account(user):
         return False
-    pending = case.extensions.filter(status="requested").first()
+    # From the case's extensions as read (prefetched by the detail views, so
+    # the buttons cost no query per transition); at most one is requested.
+    pending = next(
+        (e for e in case.extensions.all() if e.status == ExtensionStatus.REQUESTED), None
+    )
     if pending is not None and pending.requested_by_id == user.pk:
         return False  # nobody approves their own extension
     return approves_department(user, step.department_id or case.department_id)
