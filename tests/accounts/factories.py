@@ -115,9 +115,9 @@ class _PiiUserFactory(DjangoModelFactory):
         password = kwargs.pop("password", DEFAULT_PASSWORD)
         user = model_class(*args, **kwargs)
         if id_number:
-            user.id_number_enc, user.id_number_hash = pii.seal("id_number", id_number)
+            pii.seal_into(user, "id_number", id_number)
         if phone:
-            user.phone_enc, user.phone_hash = pii.seal("phone", phone)
+            pii.seal_into(user, "phone", phone)
         user.set_password(password)
         user.save()
         user.clear_password = password

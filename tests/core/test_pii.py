@@ -81,3 +81,26 @@ def test_user_properties_are_masked():
     assert citizen.masked_id_number == "5116**********1234"
     assert citizen.masked_phone == "138****5678"
     assert not hasattr(citizen, "id_number")
+
+
+def test_seal_into_masks_its_own_new_value_without_decrypting(monkeypatch):
+    from types import SimpleNamespace
+
+    holder = SimpleNamespace()
+    pii.seal_into(holder, "id_number", " 51160219900101123x ")
+    pii.seal_into(holder, "phone", "+86 138 1234 5678")
+    assert holder.id_number_hash == pii.search_hash("id_number", ID[:-1] + "X")
+    assert pii.reveal_value(holder.id_number_enc) == ID[:-1] + "X"  # stored normalised
+
+    def no_decrypt(blob):
+        raise AssertionError("decrypted a value it had just sealed")
+
+    monkeypatch.setattr(pii, "reveal_value", no_decrypt)
+    assert pii.masked(holder, "id_number") == "5116**********123X"
+    assert pii.masked(holder, "phone") == "138****5678"
+    # A value set afterwards some other way is read from its ciphertext.
+    holder.phone_enc = pii.protect("13900001111", "phone")
+    with pytest.raises(AssertionError, match="just sealed"):
+        pii.masked(holder, "phone")
+    monkeypatch.undo()
+    assert pii.masked(holder, "phone") == "139****1111"

@@ -175,8 +175,8 @@ def register_citizen(
         message = _("该手机号码已被其他账户使用")
         raise Conflict(message, code="phone.taken", fields={"phone": [message]})
 
-    user.id_number_enc, user.id_number_hash = pii.seal("id_number", ric.number)
-    user.phone_enc, user.phone_hash = pii.seal("phone", phone_n)
+    pii.seal_into(user, "id_number", ric.number)
+    pii.seal_into(user, "phone", phone_n)
     user.region = region
     user.set_password(password)
     _save_new(user, "id_number")
@@ -217,7 +217,7 @@ def register_enterprise(
         raise Conflict(message, code="phone.taken", fields={"phone": [message]})
 
     user.credit_code = uscc.code
-    user.phone_enc, user.phone_hash = pii.seal("phone", phone_n)
+    pii.seal_into(user, "phone", phone_n)
     user.region = region
     user.set_password(password)
     _save_new(user, "credit_code")
@@ -311,7 +311,7 @@ def update_profile(user: User, by: User | None, **changes) -> User:
         if _phone_taken(phone_n, exclude=user):
             message = _("该手机号码已被其他账户使用")
             raise Conflict(message, code="phone.taken", fields={"phone": [message]})
-        user.phone_enc, user.phone_hash = pii.seal("phone", phone_n)
+        pii.seal_into(user, "phone", phone_n)
     for name, value in updates.items():
         setattr(user, name, value)
     user.save()
@@ -471,7 +471,7 @@ def create_staff(
     if not specs:
         _require_sysadmin(by)
     if phone_n:
-        user.phone_enc, user.phone_hash = pii.seal("phone", phone_n)
+        pii.seal_into(user, "phone", phone_n)
     user.set_password(password)
     user.save(force_insert=True)
     for spec in specs:

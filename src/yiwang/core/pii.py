@@ -88,6 +88,17 @@ def seal(kind: str, value) -> tuple[bytes, str]:
     return protect(value, kind), search_hash(kind, value)
 
 
+def seal_into(obj, field: str, value) -> None:
+    """Set ``obj.<field>_enc`` and ``obj.<field>_hash`` to ``value`` sealed
+    (``field`` is its kind), and let ``masked(obj, field)`` mask this object's
+    new value without decrypting what was just encrypted (the answer to an
+    application prints both masks)."""
+    blob, digest = seal(field, value)
+    setattr(obj, f"{field}_enc", blob)
+    setattr(obj, f"{field}_hash", digest)
+    obj.__dict__.setdefault("_pii_sealed", {})[field] = (blob, normalise(field, value))
+
+
 def mask_id_number(value) -> str:
     """``511602199001011234`` → ``5116**********1234``."""
     text = str(value or "")
@@ -118,7 +129,11 @@ MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
 def masked(obj, field: str) -> str:
     """The masked form of ``obj.<field>_enc``."""
     blob = getattr(obj, f"{field}_enc", None)
-    return MASKERS[field](reveal_value(blob)) if blob else ""
+    if not blob:
+        return ""
+    sealed = obj.__dict__.get("_pii_sealed", {}).get(field)
+    clear = sealed[1] if sealed is not None and sealed[0] is blob else reveal_value(blob)
+    return MASKERS[field](clear)
 
 
 def reveal(actor, obj, field: str, reason: str) -> str:

@@ -202,8 +202,8 @@ def _new_case(
         form_data=form_data or {},
         status=Status.DRAFT,
     )
-    case.id_number_enc, case.id_number_hash = pii.seal("id_number", number)
-    case.phone_enc, case.phone_hash = pii.seal("phone", phone)
+    pii.seal_into(case, "id_number", number)
+    pii.seal_into(case, "phone", phone)
     return case
 
 
