@@ -301,3 +301,29 @@ def test_extension_buttons_from_the_read_extensions(api, world, walk_in):
 
     assert "decide_extension" in actions(w.approver2)
     assert "decide_extension" not in actions(w.approver)
+
+
+def test_a_move_answers_what_a_fresh_read_shows(api, world, walk_in):
+    """A move's answer is the case as the service left it, its relations
+    read onto it: the same as the detail read afterwards, through the whole
+    back office (and for a move answering with an extension)."""
+    w = world
+    case = _apply(api, w, walk_in).json()
+    url = f"/api/v1/cases/{case['id']}/"
+
+    def move(user, action, body=None):
+        token_for(api, user)
+        r = api.post(f"{url}{action.replace('_', '-')}/", body or {}, format="json")
+        assert r.status_code == 200, r.json()
+        assert r.json() == api.get(url).json(), action
+        return r.json()
+
+    moved = move(w.town_clerk, "accept", {"opinion": "材料齐全"})
+    assert moved["status"] == "accepted" and moved["steps"] and moved["documents"]
+    assert [e["action"] for e in moved["events"]][-1] == "accept"
+    move(w.approver, "claim")
+    asked = move(w.approver, "request_extension", {"days": 10, "reason": "情况复杂需实地核查"})
+    decided = move(w.approver2, "decide_extension", {"approve": True, "note": "同意"})
+    assert decided["statutory_due"] > asked["statutory_due"]  # ISO dates
+    passed = move(w.approver, "pass", {"opinion": "同意"})
+    assert passed["revision"] > moved["revision"]

@@ -9,6 +9,7 @@ a case outside the caller's scope is a 404, exactly like a missing one.
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -259,11 +260,13 @@ _MOVE_RESPONSES = {
 }
 
 
+# What ``CaseDetailSerializer`` prints of a case's relations.
+_DETAIL_RELATIONS = ("steps__department", "steps__assignee", "events", "documents", "extensions")
+
+
 def _detailed(qs):
     """Cases with what ``CaseDetailSerializer`` prints."""
-    return qs.prefetch_related(
-        "steps__department", "steps__assignee", "events", "documents", "extensions"
-    )
+    return qs.prefetch_related(*_DETAIL_RELATIONS)
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -288,8 +291,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_serializer_class(self):
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
-    def _out(self, case, code=200):
-        case = _detailed(selectors.visible_cases(self.request.user)).get(pk=case.pk)
+    def _out(self, case, moved=None, code=200):
+        """The case as the detail prints it, after a change. ``moved`` is what
+        the service answered: the case it locked, changed and committed (its
+        scope checked by ``get_object`` and the move), which gets its
+        relations read onto it instead of being read again with them; a
+        service answering with something else (an extension, a file) has
+        ``case`` read again."""
+        if isinstance(moved, Case) and moved.pk == case.pk:
+            case = moved
+            prefetch_related_objects([case], *_DETAIL_RELATIONS)
+        else:
+            case = _detailed(selectors.visible_cases(self.request.user)).get(pk=case.pk)
         return Response(
             CaseDetailSerializer(case, context={"request": self.request}).data, status=code
         )
@@ -338,8 +351,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def partial_update(self, request, pk=None):
         case = self.get_object()
         data = _validated(CaseUpdateSerializer, request.data)
-        services.update_draft(case, by=request.user, **data)
-        return self._out(case)
+        return self._out(case, services.update_draft(case, by=request.user, **data))
 
     @extend_schema(
         request={"multipart/form-data": UploadSerializer},
@@ -379,8 +391,7 @@ def _make_move(name: str):
 
     def move(self, request, pk=None):
         case = self.get_object()
-        moves.run(case, name, request.data, by=request.user)
-        return self._out(case)
+        return self._out(case, moves.run(case, name, request.data, by=request.user))
 
     move.__name__ = f"move_{name}"
     # The schema goes on after @action, which would otherwise reset it.

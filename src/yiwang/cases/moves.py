@@ -239,15 +239,16 @@ MOVES: dict[str, Move] = {
 }
 
 
-def run(case: Case, name: str, body, *, by, **extra) -> None:
+def run(case: Case, name: str, body, *, by, **extra):
     """Validate ``body`` for move ``name`` and call its service (with
-    ``extra`` keywords as they are). A refused body changes nothing and is a
+    ``extra`` keywords as they are): what the service answers (the moved
+    case, for most). A refused body changes nothing and is a
     ``ValidationFailed`` carrying the field messages."""
     move = MOVES[name]
     serializer = move.serializer(data=body)
     if not serializer.is_valid():
         raise validation_failed(serializer.errors)
     data = serializer.validated_data
-    move.service(
+    return move.service(
         case, by=by, expected_revision=data.get("revision"), **move.arguments(data), **extra
     )
