@@ -318,6 +318,11 @@ def test_a_move_answers_what_a_fresh_read_shows(api, world, walk_in):
         assert r.json() == api.get(url).json(), action
         return r.json()
 
+    # The list's filters are the list's: the detail is the case whatever they say.
+    token_for(api, w.town_clerk)
+    assert api.get(url, {"status": "draft"}).json()["status"] == "received"
+    listed = api.get("/api/v1/cases/", {"status": "draft"}).json()
+    assert case["id"] not in {c["id"] for c in listed["results"]}
     moved = move(w.town_clerk, "accept", {"opinion": "材料齐全"})
     assert moved["status"] == "accepted" and moved["steps"] and moved["documents"]
     assert [e["action"] for e in moved["events"]][-1] == "accept"

@@ -291,6 +291,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_serializer_class(self):
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
+    def filter_queryset(self, queryset):
+        # ``?status=…`` and the others filter the list. A case's own routes
+        # (its detail, its moves) find it by its id within the caller's
+        # scope only, without building the list's filter set every time.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def _out(self, case, moved=None, code=200):
         """The case as the detail prints it, after a change. ``moved`` is what
         the service answered: the case it locked, changed and committed (its
