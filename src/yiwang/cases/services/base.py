@@ -49,11 +49,13 @@ def snapshot(case: Case) -> dict:
 
 @prepared(uuid.UUID)
 def _locked(pk):
-    """The case row locked for the move, with what moves read (every move
-    runs it: compiled once)."""
+    """The case row locked for the move, with what moves read (the
+    department: the notices print it; every move runs it: compiled once)."""
     return (
         Case.objects.select_for_update(of=("self",))
-        .select_related("item", "version", "hall__region", "issue_hall__region", "region")
+        .select_related(
+            "item", "version", "hall__region", "issue_hall__region", "region", "department"
+        )
         .filter(pk=pk)
     )
 
