@@ -93,10 +93,11 @@ def seal_into(obj, field: str, value) -> None:
     (``field`` is its kind), and let ``masked(obj, field)`` mask this object's
     new value without decrypting what was just encrypted (the answer to an
     application prints both masks)."""
-    blob, digest = seal(field, value)
+    clear = normalise(field, value)  # once: what is encrypted is what is remembered
+    blob = protect(clear)
     setattr(obj, f"{field}_enc", blob)
-    setattr(obj, f"{field}_hash", digest)
-    obj.__dict__.setdefault("_pii_sealed", {})[field] = (blob, normalise(field, value))
+    setattr(obj, f"{field}_hash", search_hash(field, clear))
+    obj.__dict__.setdefault("_pii_sealed", {})[field] = (blob, clear)
 
 
 def mask_id_number(value) -> str:
