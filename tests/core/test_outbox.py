@@ -4,7 +4,10 @@ The clock is ``yiwang.core.outbox.now``; tests move it instead of sleeping."""
 
 import datetime as dt
 import io
+import os
 import sys
+import threading
+import time
 import types
 
 import pytest
@@ -139,6 +142,84 @@ def test_a_burst_of_kicks_queues_one_delivery_run_until_that_run_starts(monkeypa
     outbox.kick()
     assert queued == ["run", "run", "run"]
     HUEY.delete(tasks.KICK_PENDING)
+
+
+class Sends:
+    """``send_kick`` as the kicker thread calls it: each send is counted as
+    it starts, and the first one can be held on its way."""
+
+    def __init__(self):
+        self.started = []
+        self.lock = threading.Lock()
+        self.first_begun = threading.Event()
+        self.release_first = threading.Event()
+
+    def __call__(self):
+        with self.lock:
+            self.started.append(time.monotonic())
+            n = len(self.started)
+        if n == 1:
+            self.first_begun.set()
+            assert self.release_first.wait(10)
+
+
+def test_the_kicker_sends_a_kick_after_every_commit_and_one_for_those_made_meanwhile(
+    monkeypatch,
+):
+    sends = Sends()
+    monkeypatch.setattr(outbox, "send_kick", sends)
+    kicker = outbox._Kicker()
+    kicker.request()  # a commit: the thread starts and sends
+    assert sends.first_begun.wait(10)
+    # Three commits while that kick is on its way (it may have left before
+    # they committed): one more kick, after them.
+    for _ in range(3):
+        kicker.request()
+    sends.release_first.set()
+    kicker.flush()  # waits for the kick on its way, sends one still due
+    assert len(sends.started) == 2
+    # Nothing due: flushing again sends nothing; a new commit kicks again.
+    kicker.flush()
+    assert len(sends.started) == 2
+    kicker.request()
+    kicker.flush()
+    assert len(sends.started) == 3
+
+
+def test_a_commit_hands_its_kick_to_the_kicker_when_jobs_are_queued(monkeypatch):
+    handed = []
+    monkeypatch.setattr(outbox._kicker, "request", lambda: handed.append("kicker"))
+    monkeypatch.setattr(outbox, "send_kick", lambda: handed.append("sent here"))
+    outbox.kick()
+    assert handed == ["sent here"]  # jobs inline (the tests): at once
+    monkeypatch.setattr(outbox, "_jobs_inline", lambda: False)
+    outbox.kick()
+    assert handed == ["sent here", "kicker"]
+
+
+def test_a_forked_child_starts_its_own_kicker(monkeypatch):
+    kicker = outbox._Kicker()
+    monkeypatch.setattr(outbox, "send_kick", lambda: None)
+    kicker.request()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's thread is gone, a new one starts
+        code = 1
+        try:
+            sent = []
+            outbox.send_kick = lambda: sent.append(1)
+            kicker.request()  # no flush: the child's own thread must send it
+            deadline = time.monotonic() + 10
+            while not sent and time.monotonic() < deadline:
+                time.sleep(0.01)  # waiting for another thread, not for the clock
+            code = 0 if sent else 2
+        finally:
+            os.write(write, bytes([code]))
+            os._exit(0)
+    os.close(write)
+    got = os.read(read, 1)
+    os.waitpid(pid, 0)
+    assert got == bytes([0])
 
 
 @pytest.mark.django_db

@@ -32,8 +32,11 @@ revived by ``yiwang outbox retry --failed``).
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import threading
 import traceback
 import uuid
 from collections.abc import Callable
@@ -235,15 +238,92 @@ def emit(topic: str, payload: dict, *, key: str = "") -> OutboxEvent:
 
 
 def kick() -> None:
-    """Ask a worker to deliver now (``tasks.request_delivery``: once for a
-    burst of commits). Never raises: if the queue is down, the periodic
-    sweep delivers later."""
+    """After a commit that emitted events: ask a worker to deliver now.
+
+    The request that committed does not wait for the queue: it hands the
+    kick to its process's kicker thread (:class:`_Kicker`), which sends one
+    kick for every commit made before it sends. With jobs run inline (the
+    tests, ``YIWANG_HUEY_IMMEDIATE``) the kick is sent here, at once. Never
+    raises: if the queue is down, the periodic sweep delivers later."""
+    if _jobs_inline():
+        send_kick()
+    else:
+        _kicker.request()
+
+
+def _jobs_inline() -> bool:
+    from huey.contrib.djhuey import HUEY
+
+    return HUEY.immediate
+
+
+def send_kick() -> None:
+    """Queue a delivery run (``tasks.request_delivery``: once for a burst of
+    commits, across processes). Never raises."""
     try:
         from .tasks import request_delivery
 
         request_delivery()
     except Exception:
         logger.exception("outbox: could not enqueue delivery; the sweep will deliver")
+
+
+class _Kicker:
+    """One thread per process that sends the kicks of its requests' commits.
+
+    A kick is a round trip to the queue (Redis, or the SQLite queue file);
+    made by the committing request it was about a twelfth of a walk-in's
+    submission. Here a commit only sets ``due``; the thread clears ``due``
+    and *then* sends, so a commit that finds ``due`` set is made before a
+    kick that is still to be sent, and a commit that finds it clear wakes
+    the thread for another. Commits while a kick is on its way share the
+    next one. The thread is started on first use in each process (gunicorn
+    forks its workers) and a kick still due at exit is sent then (a command
+    such as ``yiwang outbox ping`` ends right after its commit)."""
+
+    def __init__(self):
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        # Also in a forked child: the parent's thread is not there, and its
+        # lock may have been held at the fork.
+        self._cv = threading.Condition(threading.Lock())
+        self._due = self._sending = self._started = False
+
+    def request(self) -> None:
+        with self._cv:
+            if not self._started:
+                self._started = True
+                threading.Thread(target=self._run, name="outbox-kicker", daemon=True).start()
+                atexit.register(self.flush)
+            if not self._due:
+                self._due = True
+                self._cv.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                self._cv.wait_for(lambda: self._due)
+                self._due, self._sending = False, True
+            try:
+                send_kick()
+            finally:
+                with self._cv:
+                    self._sending = False
+                    self._cv.notify_all()
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Let a kick on its way arrive, and send one still due, from the
+        calling thread (at exit: a daemon thread is not waited for)."""
+        with self._cv:
+            self._cv.wait_for(lambda: not self._sending, timeout)
+            due, self._due = self._due, False
+        if due:
+            send_kick()
+
+
+_kicker = _Kicker()
 
 
 # --- Delivering ----------------------------------------------------------
