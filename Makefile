@@ -12,6 +12,8 @@ PORT ?= 8000
 # Debian packages the platform needs: Chinese fonts (pages, PDFs, screenshots),
 # WeasyPrint's Pango, Chromium for browser tests, poppler for PDF checks, gettext,
 # oathtool for the demo staff's TOTP codes, python3-venv for Debian's Python.
+# The benchmarks' HTTP load generator (they also need PostgreSQL with pgbench).
+BENCH_PACKAGES := wrk
 DEBIAN_PACKAGES := python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils gettext oathtool
 
 .PHONY: demo test test-sqlite test-postgres deps venv-interpreter system-deps assets lint format bench lock clean-demo messages
@@ -72,6 +74,7 @@ format:
 	$(BIN)/ruff check --fix src tests bench
 
 bench: deps ## Benchmarks: print figures, never run by `make test`
+	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="$(BENCH_PACKAGES)"
 	@for f in bench/bench_*.py; do [ -e "$$f" ] && $(BIN)/python "$$f"; done; true
 
 messages: ## Recompile translations after editing locale/*.po
