@@ -401,7 +401,6 @@ def run_threads(run, n: int) -> float:
 # script cycles through prepared requests and checks every answer.
 WRK_SCRIPT = r"""
 -- written by bench/bench_cases.py
-CONNECTION = os.getenv("WRK_CONN") or "keep-alive"
 local method, path, want_status, want_text = %(method)s, %(path)s, %(status)d, %(needle)s
 local bodies = {%(bodies)s}
 local tokens = {%(tokens)s}
@@ -415,7 +414,7 @@ function init(args)
 end
 function request()
   i = i + 1
-  local headers = {Accept = "application/json", Connection = CONNECTION}
+  local headers = {Accept = "application/json"}
   local body = nil
   if #tokens > 0 then headers["Authorization"] = "Token " .. tokens[i %% #tokens + 1] end
   if #bodies > 0 then
