@@ -12,9 +12,9 @@ PORT ?= 8000
 # Debian packages the platform needs: Chinese fonts (pages, PDFs, screenshots),
 # WeasyPrint's Pango, Chromium for browser tests, poppler for PDF checks, gettext,
 # oathtool for the demo staff's TOTP codes, python3-venv for Debian's Python.
+DEBIAN_PACKAGES := python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils gettext oathtool
 # The benchmarks' HTTP load generator (they also need PostgreSQL with pgbench).
 BENCH_PACKAGES := wrk
-DEBIAN_PACKAGES := python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils gettext oathtool
 
 .PHONY: demo test test-sqlite test-postgres deps venv-interpreter system-deps assets lint format bench lock clean-demo messages
 
