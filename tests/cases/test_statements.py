@@ -32,11 +32,11 @@ def test_a_window_submission_and_its_acceptance(api, world, walk_in):
 
     r, sql = statements(lambda: api.post("/api/v1/cases/", body, format="json"))
     assert r.status_code == 201, r.json()
-    # token + roles, item, applicant's account, version + hall offer; in the
+    # token + roles, item, version + hall offer with the applicant's account; in the
     # transaction the counter and one statement writing the case, its events,
     # the audit entry and head, the outbox event and its delivery.
     sql = [s for s in sql if not s.startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(sql) == 6, "\n".join(s[:100] for s in sql)
+    assert len(sql) == 5, "\n".join(s[:100] for s in sql)
     assert sql[-1].startswith("WITH") and sql[-1].count("INSERT INTO ") == 6
 
     case = r.json()["id"]

@@ -89,10 +89,17 @@ def application_ref(item: ServiceItem, hall) -> tuple[GuideVersion | None, bool]
     has no published guide; ``hall`` None is offered nothing.
 
     Every case submission asks this: prepared (``core.prepared``), since
-    building its ``EXISTS`` costs some twenty times more CPU than running it."""
+    building its ``EXISTS`` costs some twenty times more CPU than running it.
+    A caller with more to ask in the same round trip prepares
+    ``offered_version`` with annotations of its own and reads the row with
+    ``read_offer``."""
     if hall is None or not (hall.is_active and item.is_active):
         return _published_ref.first(item.pk), False
-    found = _published_ref_offered_at.first(item.pk, hall.region.level, hall.pk)
+    return read_offer(_published_ref_offered_at.first(item.pk, hall.region.level, hall.pk))
+
+
+def read_offer(found) -> tuple[GuideVersion | None, bool]:
+    """``(version, offered)`` from the row ``offered_version`` gave, or None."""
     if found is None:
         return None, False
     return found, found.listed and found.assigned
@@ -106,15 +113,11 @@ def _published(item_pk):
     )
 
 
-@prepared(uuid.UUID)
-def _published_ref(item_pk):
-    return _published(item_pk)[:1]
-
-
-@prepared(uuid.UUID, str, uuid.UUID)
-def _published_ref_offered_at(item_pk, level, hall_pk):
-    # Two EXISTS, each answered by an index: on the list of the hall's level,
-    # and assigned to the hall.
+def offered_version(item_pk, level, hall_pk) -> QuerySet:
+    """The item's published version (its key), annotated with whether the
+    hall ``hall_pk`` of ``level`` offers it: ``listed`` on that level's list
+    and ``assigned`` to the hall, two EXISTS each answered by an index. For
+    an active item at an active hall (``application_ref`` checks both)."""
     return _published(item_pk).annotate(
         listed=Exists(
             ItemLevel.objects.filter(item_id=item_pk, level=level, status=LevelStatus.APPROVED)
@@ -122,7 +125,17 @@ def _published_ref_offered_at(item_pk, level, hall_pk):
         assigned=Exists(
             ServiceItem.halls.through.objects.filter(serviceitem_id=item_pk, hall_id=hall_pk)
         ),
-    )[:1]
+    )
+
+
+@prepared(uuid.UUID)
+def _published_ref(item_pk):
+    return _published(item_pk)[:1]
+
+
+@prepared(uuid.UUID, str, uuid.UUID)
+def _published_ref_offered_at(item_pk, level, hall_pk):
+    return offered_version(item_pk, level, hall_pk)[:1]
 
 
 def halls_offering(item: ServiceItem) -> QuerySet:
