@@ -1098,7 +1098,7 @@ def main(argv=None) -> int:
         help="seconds of submissions (and of pgbench) in each round",
     )
     parser.add_argument(
-        "--submit-rounds", type=int, default=3, help="rounds of pgbench and submissions"
+        "--submit-rounds", type=int, default=5, help="rounds of pgbench and submissions"
     )
     parser.add_argument(
         "--clients", type=int, default=8, help="client threads (and pgbench clients)"
