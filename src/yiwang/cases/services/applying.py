@@ -72,15 +72,6 @@ def _clean_issue_hall(hall: Hall, issue_hall) -> Hall | None:
 
 # A walk-in's account, if their number has one: every window application
 # asks, and the case needs only the account's key.
-def _citizen_accounts(id_number_hash):
-    return User.objects.filter(id_number_hash=id_number_hash, status="active")
-
-
-@prepared(str)
-def _citizen_account(id_number_hash: str):
-    return _citizen_accounts(id_number_hash).only("pk")[:1]
-
-
 @prepared(str)
 def _enterprise_account(credit_code: str):
     return User.objects.filter(credit_code=credit_code, status="active").only("pk")[:1]
@@ -91,7 +82,7 @@ def _offer_and_citizen(item_pk, level: str, hall_pk, id_number_hash: str):
     """``catalog.application_ref``'s question with the citizen's account
     (``citizen_account``: its key, or None) in the same statement: a
     resident applying at a window costs one round trip less."""
-    account = _citizen_accounts(id_number_hash).values("pk")[:1]
+    account = User.objects.filter(id_number_hash=id_number_hash, status="active").values("pk")[:1]
     return catalog.offered_version(item_pk, level, hall_pk).annotate(
         citizen_account=Subquery(account)
     )[:1]
@@ -123,7 +114,8 @@ def _identify(applicant: dict, errors: dict) -> tuple[str, str, str, str, uuid.U
         errors["applicant.phone"] = [exc.message]
     account = None
     if number and "applicant.id_number" not in errors and kind == AccountKind.ENTERPRISE:
-        account = _key(_enterprise_account.first(number))
+        found = _enterprise_account.first(number)
+        account = found.pk if found is not None else None
     return kind, name, number, phone, account
 
 
@@ -231,23 +223,16 @@ def _new_case(
     return case
 
 
-def _key(found) -> uuid.UUID | None:
-    return found.pk if found is not None else None
-
-
 def _offer_for_citizen(item, hall, number: str) -> tuple:
     """``(version, offered, account key)`` for a resident applying at
     ``hall``: ``catalog.application_ref`` and the account their ID number
-    has, in one statement where the hall and the item are active."""
-    id_hash = pii.search_hash("id_number", number)
+    has, in one statement. Without an active hall and item the application
+    is refused whatever the account: none is looked up."""
     if hall is None or not (hall.is_active and item.is_active):
-        version, offered = catalog.application_ref(item, hall)
-        return version, offered, _key(_citizen_account.first(id_hash))
+        return (*catalog.application_ref(item, hall), None)
+    id_hash = pii.search_hash("id_number", number)
     found = _offer_and_citizen.first(item.pk, hall.region.level, hall.pk, id_hash)
-    if found is None:  # no published guide: refused before the account matters
-        return None, False, None
-    version, offered = catalog.read_offer(found)
-    return version, offered, found.citizen_account
+    return (*catalog.read_offer(found), found.citizen_account if found is not None else None)
 
 
 def _created_event(case: Case, by) -> CaseEvent:
