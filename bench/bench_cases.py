@@ -458,10 +458,12 @@ def _lua(text: str) -> str:
 def wrk_load(
     port, var_dir, *, clients, seconds, method, path, status, needle="", bodies=(), tokens=()
 ):
-    """``clients`` keep-alive connections (wrk) sending ``method path`` for
-    ``seconds``, cycling through ``bodies`` and ``tokens``; an answer counts
-    when it has ``status`` and contains ``needle``. Returns ok, bad (with
-    the first bad answer), socket errors, seconds and latencies (ms)."""
+    """``clients`` connections of wrk (reopened when the server closes one,
+    as gunicorn's sync worker does after each answer) sending ``method
+    path`` for ``seconds``, cycling through ``bodies`` and ``tokens``; an
+    answer counts when it has ``status`` and contains ``needle``. Returns
+    ok, bad (with the first bad answer), socket errors, seconds and
+    latencies (ms)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         sys.exit("wrk not found: apt-get install wrk (make bench installs it as root)")
