@@ -210,6 +210,16 @@ REST_FRAMEWORK = {
         "yiwang.accounts.permissions.ActiveAccount",
         "yiwang.accounts.permissions.StaffVerified",
     ],
+    # DRF's defaults, with JSON written and read by orjson (core.api).
+    "DEFAULT_RENDERER_CLASSES": [
+        "yiwang.core.api.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "yiwang.core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
