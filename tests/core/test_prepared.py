@@ -172,6 +172,39 @@ def test_insert_writes_the_rows_save_would_in_one_statement():
     assert {d["status"] for d in stored.values()} == {"pending"}  # the field's default
 
 
+def test_insert_gives_the_database_what_the_fields_would():
+    """Plain values (a str for a CharField, an int, a UUID key) are passed as
+    they are; anything else takes the field's own methods, which convert it."""
+    from django.utils import timezone
+
+    from yiwang.core.outbox import OutboxDelivery, OutboxEvent
+    from yiwang.core.prepared import _insert_plan
+
+    event = OutboxEvent(topic="t.moved", key="k", payload={"a": 1}, created_at=timezone.now())
+    insert(event)
+    delivery = OutboxDelivery(
+        event=event, handler="h", attempts="3", next_attempt_at=event.created_at
+    )
+    _sql, fields = _insert_plan(OutboxDelivery, connection, 1)
+    shortcut = {f.name for f, _attname, plain in fields if plain}
+    assert {"handler", "status", "claim_token", "last_error"} <= shortcut
+    # PostgreSQL's backend wraps integers (psycopg's Int4…): the sample check sees it.
+    assert ("attempts" in shortcut) == (connection.vendor != "postgresql")
+    assert "next_attempt_at" not in shortcut  # a datetime is adapted by the backend
+    assert ("event" in shortcut) == connection.features.has_native_uuid_field
+    expected = [f.get_db_prep_save(f.pre_save(delivery, True), connection) for f, _a, _p in fields]
+    given = []
+
+    def record(execute, sql, params, many, context):
+        given.append(list(params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        insert(delivery)
+    assert given == [expected]
+    assert OutboxDelivery.objects.get(pk=delivery.pk).attempts == 3  # "3", converted
+
+
 def test_insert_fills_auto_now_fields():
     tree = region_tree()
     clerk = staff_with_role(Role.CLERK, region=tree.town, hall=tree.town_hall, totp=False)
