@@ -32,6 +32,11 @@ def test_a_staff_token_brings_its_active_roles_in_the_same_query(api, tree):
     role_reads = [q["sql"] for q in queries if '"accounts_staffrole"' in q["sql"]]
     assert len(role_reads) == 1, role_reads
     assert '"authtoken_token"' in role_reads[0]
+    # Without the bookkeeping timestamps of the role and what it points at
+    # (decoding them was ~3 % of a case submission); the user's are read.
+    for table in ("accounts_staffrole", "regions_region", "regions_hall", "regions_department"):
+        assert f'"{table}"."created_at"' not in role_reads[0]
+    assert '"accounts_user"."date_joined"' in role_reads[0]
     assert not [q for q in queries if q["sql"].startswith('SELECT "authtoken_token"')]
 
 
