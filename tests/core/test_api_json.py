@@ -1,5 +1,5 @@
-"""The API's JSON: written and read by orjson, byte for byte what DRF's own
-renderer and parser give."""
+"""The API's JSON: written and read by orjson, what DRF's own renderer and
+parser give (byte for byte, floats with an exponent aside)."""
 
 import datetime as dt
 import decimal

@@ -77,9 +77,10 @@ class ModelSerializer(_FieldsOncePerClass, serializers.ModelSerializer):
 
 # DRF's own JSON writer and reader, with the encoding and decoding done by
 # orjson (C) instead of the standard library's json with DRF's Python hooks:
-# ~0.1 ms of every API call here. The same bytes: compact, UTF-8, U+2028 and
+# ~0.1 ms of every API call here. The same text: compact, UTF-8, U+2028 and
 # U+2029 escaped, dates, times and everything else orjson does not write
-# itself (lazy strings, decimals, bytes, querysets …) by DRF's encoder. What
+# itself (lazy strings, decimals, bytes, querysets …) by DRF's encoder; only
+# a float with an exponent is spelt otherwise (1e16, not 1e+16). What
 # orjson cannot write (an integer beyond 64 bits) and pretty-printing
 # (``indent``) take DRF's own path; a NaN, which DRF refuses, is written null.
 _ORJSON_OPTIONS = (
