@@ -493,8 +493,9 @@ def _insert_plan(model, connection, rows: int) -> tuple[str, list]:
 # ``pre_save`` reads the attribute and ``get_db_prep_save`` returns the value
 # itself. ``insert`` then skips both (three to five calls each, for most of
 # a row's twenty to fifty fields). Exact classes only: a subclass may
-# change either method. A UUID is given as it is only where the backend has
-# a UUID type.
+# change either method. Whether the backend changes the value (a UUID on a
+# database without a UUID type, an integer PostgreSQL's backend wraps) is
+# found on samples, by ``_plain_types``.
 _PLAIN = {
     models.CharField: (str,),
     models.TextField: (str,),
@@ -517,7 +518,7 @@ def _plain_types(field, connection) -> frozenset:
         field.target_field if type(field) in (models.ForeignKey, models.OneToOneField) else field
     )
     kinds = _PLAIN.get(type(target))
-    if kinds is None or (kinds == (uuid.UUID,) and not connection.features.has_native_uuid_field):
+    if kinds is None:
         return frozenset()
     samples = {str: "sample", bool: True, int: 7, uuid.UUID: uuid.uuid4()}
     for kind in kinds:
