@@ -114,6 +114,10 @@ class JSONRenderer(renderers.JSONRenderer):
         return out
 
 
+_UTF8 = ("utf-8", "utf8")
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+
+
 class JSONParser(parsers.JSONParser):
     """``REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]``: a UTF-8 body read by
     orjson. DRF's parser reads what orjson would read otherwise or refuses
@@ -129,10 +133,6 @@ class JSONParser(parsers.JSONParser):
                     return orjson.loads(body)
             stream = io.BytesIO(body)
         return super().parse(stream, media_type, parser_context)
-
-
-_UTF8 = ("utf-8", "utf8")
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
 class PreparedRelatedField(serializers.PrimaryKeyRelatedField):
